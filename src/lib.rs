@@ -1,0 +1,17 @@
+//! detainer-audit: finds every person held in a county jail past their
+//! release on an ICE immigration detainer, measures each hold, and writes the
+//! summaries, class-member lists and rejects of SPEC section 6.
+//!
+//! Data flows `config` → `ingest` → `rules` → `outputs`; `cmd` holds one
+//! module per command, `cli` the command line, and `main.rs` only maps
+//! outcomes to exit codes.
+
+pub mod calendar;
+pub mod cli;
+pub mod cmd;
+pub mod config;
+pub mod generate;
+pub mod ingest;
+pub mod model;
+pub mod outputs;
+pub mod rules;
