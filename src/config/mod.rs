@@ -1,0 +1,972 @@
+//! Pipeline files (SPEC 4): read, check and turn into a typed [`Pipeline`].
+//!
+//! Every problem of every file is collected before anything is reported, each
+//! with the file, line, column and key at fault, so an analyst fixes them all
+//! in one pass. No data file is opened here beyond expanding path globs.
+
+mod raw;
+
+use crate::model::{self, DateOnly, Kind, Table};
+use chrono::{NaiveDate, NaiveDateTime};
+use chrono_tz::Tz;
+use raw::{RawColumn, RawFormats, RawInput, RawPipeline};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use toml::de::{DeTable, DeValue};
+
+/// One problem in one pipeline file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub file: PathBuf,
+    /// 1-based line and column, when the problem has a place in the file.
+    pub at: Option<(usize, usize)>,
+    /// The key at fault, as a dotted path (`inputs[1].columns.booked_at`).
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some((line, col)) = self.at {
+            write!(f, ":{line}:{col}")?;
+        }
+        if !self.key.is_empty() {
+            write!(f, ": `{}`", self.key)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// All the problems found in the pipeline files given.
+#[derive(Debug, thiserror::Error)]
+pub struct ConfigErrors(pub Vec<Problem>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0.len();
+        writeln!(
+            f,
+            "{n} problem{} in pipeline files:",
+            if n == 1 { "" } else { "s" }
+        )?;
+        for p in &self.0 {
+            writeln!(f, "  {p}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A validated pipeline: one county export.
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    pub file: PathBuf,
+    pub county: String,
+    /// Lower-case ASCII name for folder names (`san-luis-obispo`).
+    pub slug: String,
+    pub state: String,
+    pub tz: Tz,
+    /// Local time the export was taken; open holds are measured to it.
+    pub as_of: Option<NaiveDateTime>,
+    pub rules: Rules,
+    pub inputs: Vec<Input>,
+    /// Coded field → source code → category.
+    pub codes: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub since: NaiveDate,
+    /// Last day (inclusive) of the period, if bounded.
+    pub until: Option<NaiveDate>,
+    pub grace_minutes: i64,
+    date_only: BTreeMap<String, DateOnly>,
+    pub per_day: f64,
+    pub cap: f64,
+    pub max_reject_rate: f64,
+    pub missing_warrant: String,
+}
+
+impl Rules {
+    /// How a date without a time is read for `field` (SPEC 3.2).
+    pub fn date_only(&self, field: &str) -> DateOnly {
+        self.date_only
+            .get(field)
+            .copied()
+            .unwrap_or_else(|| DateOnly::default_for(field))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    Windows1252,
+}
+
+/// One `[[inputs]]` entry, its globs expanded.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// 0-based position among the pipeline's inputs.
+    pub index: usize,
+    pub table: Table,
+    /// The path pattern as written, for messages.
+    pub pattern: String,
+    /// Matching files, sorted, so runs are reproducible.
+    pub files: Vec<PathBuf>,
+    pub format: Format,
+    pub delimiter: u8,
+    pub encoding: Encoding,
+    pub skip_rows: usize,
+    pub null_values: Vec<String>,
+    pub columns: Vec<ColumnMap>,
+}
+
+/// A canonical field and where its value comes from.
+#[derive(Debug, Clone)]
+pub struct ColumnMap {
+    pub field: &'static model::Field,
+    /// One source header, or a date header and a time header.
+    pub sources: Vec<String>,
+    /// chrono formats tried in order (datetime and date fields).
+    pub formats: Vec<String>,
+}
+
+/// Formats tried when a pipeline gives none for a datetime field.
+pub const DEFAULT_DATETIME_FORMATS: &[&str] = &[
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d",
+];
+pub const DEFAULT_DATE_FORMATS: &[&str] = &["%Y-%m-%d"];
+
+const DEFAULT_NULLS: &[&str] = &[""];
+
+/// Expands the command line's PIPELINE arguments: a directory stands for
+/// every `*.toml` in it, sorted by name.
+pub fn expand_arguments(args: &[PathBuf]) -> Result<Vec<PathBuf>, ConfigErrors> {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for arg in args {
+        if arg.is_dir() {
+            match std::fs::read_dir(arg) {
+                Ok(entries) => {
+                    let mut found: Vec<PathBuf> = entries
+                        .filter_map(|e| e.ok().map(|e| e.path()))
+                        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                        .collect();
+                    found.sort();
+                    if found.is_empty() {
+                        problems.push(problem(arg, None, "", "no *.toml pipeline file here"));
+                    }
+                    files.extend(found);
+                }
+                Err(e) => problems.push(problem(arg, None, "", &format!("cannot list: {e}"))),
+            }
+        } else if arg.is_file() {
+            files.push(arg.clone());
+        } else {
+            problems.push(problem(arg, None, "", "no such file or directory"));
+        }
+    }
+    if problems.is_empty() {
+        Ok(files)
+    } else {
+        Err(ConfigErrors(problems))
+    }
+}
+
+/// Reads and validates every pipeline file, reporting all problems at once.
+pub fn load_all(files: &[PathBuf]) -> Result<Vec<Pipeline>, ConfigErrors> {
+    let mut pipelines = Vec::new();
+    let mut problems = Vec::new();
+    for file in files {
+        match load(file) {
+            Ok(p) => pipelines.push(p),
+            Err(mut ps) => problems.append(&mut ps),
+        }
+    }
+    let mut seen: BTreeMap<String, &Path> = BTreeMap::new();
+    for p in &pipelines {
+        if let Some(other) = seen.insert(p.slug.clone(), &p.file) {
+            problems.push(problem(
+                &p.file,
+                None,
+                "county",
+                &format!(
+                    "county `{}` is also defined by {}: each county needs one pipeline file, \
+                     or outputs would overwrite each other",
+                    p.county,
+                    other.display()
+                ),
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(pipelines)
+    } else {
+        Err(ConfigErrors(problems))
+    }
+}
+
+fn problem(file: &Path, at: Option<(usize, usize)>, key: &str, message: &str) -> Problem {
+    Problem {
+        file: file.to_path_buf(),
+        at,
+        key: key.to_string(),
+        message: message.to_string(),
+    }
+}
+
+/// 1-based line and column of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    (line, col)
+}
+
+/// One pipeline file: its text, its spanned tree for locating keys, and the
+/// problems found so far.
+struct Checker<'a> {
+    file: &'a Path,
+    text: &'a str,
+    doc: &'a DeTable<'a>,
+    problems: Vec<Problem>,
+}
+
+#[derive(Clone, Copy)]
+enum Seg<'s> {
+    Key(&'s str),
+    Index(usize),
+}
+
+impl<'a> Checker<'a> {
+    /// Where a key path sits in the file: the key itself when it exists,
+    /// else its nearest parent that does.
+    fn locate(&self, path: &[Seg]) -> Option<(usize, usize)> {
+        let mut table: &DeTable = self.doc;
+        let mut array: Option<&[toml::Spanned<DeValue>]> = None;
+        let mut best = None;
+        for seg in path {
+            let value = match (*seg, array) {
+                (Seg::Index(i), Some(items)) => items.get(i),
+                (Seg::Key(k), None) => {
+                    let found = table.iter().find(|(key, _)| key.get_ref().as_ref() == k);
+                    if let Some((key, _)) = found {
+                        best = Some(key.span().start);
+                    }
+                    found.map(|(_, v)| v)
+                }
+                _ => None,
+            };
+            let Some(value) = value else { break };
+            if matches!(seg, Seg::Index(_)) {
+                best = Some(value.span().start);
+            }
+            match value.get_ref() {
+                DeValue::Table(t) => {
+                    table = t;
+                    array = None;
+                }
+                DeValue::Array(a) => array = Some(a),
+                _ => break,
+            }
+        }
+        best.map(|o| line_col(self.text, o))
+    }
+
+    fn report(&mut self, path: &[Seg], message: impl Into<String>) {
+        let at = self.locate(path);
+        let key = path.iter().fold(String::new(), |mut acc, seg| {
+            match seg {
+                Seg::Key(k) => {
+                    if !acc.is_empty() {
+                        acc.push('.');
+                    }
+                    acc.push_str(k);
+                }
+                Seg::Index(i) => acc.push_str(&format!("[{i}]")),
+            }
+            acc
+        });
+        self.problems.push(Problem {
+            file: self.file.to_path_buf(),
+            at,
+            key,
+            message: message.into(),
+        });
+    }
+
+    /// Reports every key of a fixed-shape table that is not in `known`.
+    fn unknown_keys(&mut self, table: &DeTable, known: &[&str], prefix: &str) {
+        for (key, _) in table.iter() {
+            let k = key.get_ref().as_ref();
+            if !known.contains(&k) {
+                let hint = suggest(k, known)
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                let (line, col) = line_col(self.text, key.span().start);
+                self.problems.push(Problem {
+                    file: self.file.to_path_buf(),
+                    at: Some((line, col)),
+                    key: format!("{prefix}{k}"),
+                    message: format!("unknown key{hint}; allowed here: {}", known.join(", ")),
+                });
+            }
+        }
+    }
+
+    fn all_unknown_keys(&mut self) {
+        let doc = self.doc;
+        self.unknown_keys(doc, raw::TOP_KEYS, "");
+        for (key, value) in doc.iter() {
+            match (key.get_ref().as_ref(), value.get_ref()) {
+                ("rules", DeValue::Table(rules)) => {
+                    self.unknown_keys(rules, raw::RULES_KEYS, "rules.");
+                    for (k, v) in rules.iter() {
+                        if let ("damages", DeValue::Table(d)) = (k.get_ref().as_ref(), v.get_ref())
+                        {
+                            self.unknown_keys(d, raw::DAMAGES_KEYS, "rules.damages.");
+                        }
+                    }
+                }
+                ("inputs", DeValue::Array(items)) => {
+                    for (i, item) in items.iter().enumerate() {
+                        if let DeValue::Table(t) = item.get_ref() {
+                            self.unknown_keys(t, raw::INPUT_KEYS, &format!("inputs[{i}]."));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The closest allowed name to a misspelled one, if any is close.
+pub fn suggest<'k>(wrong: &str, allowed: &[&'k str]) -> Option<&'k str> {
+    allowed
+        .iter()
+        .map(|a| (edit_distance(&wrong.to_lowercase(), &a.to_lowercase()), *a))
+        .filter(|(d, a)| *d <= 2.max(a.len() / 3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, a)| a)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// Lower-case ASCII slug of a county name: `San Luis Obispo` → `san-luis-obispo`.
+pub fn slugify(name: &str) -> String {
+    let mut slug = String::new();
+    for c in name.chars() {
+        let c = match c {
+            'á' | 'à' | 'ä' | 'â' | 'Á' => 'a',
+            'é' | 'è' | 'ë' | 'ê' | 'É' => 'e',
+            'í' | 'ì' | 'ï' | 'î' | 'Í' => 'i',
+            'ó' | 'ò' | 'ö' | 'ô' | 'Ó' => 'o',
+            'ú' | 'ù' | 'ü' | 'û' | 'Ú' => 'u',
+            'ñ' | 'Ñ' => 'n',
+            c => c,
+        };
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    slug.trim_end_matches('-').to_string()
+}
+
+/// Parses a local datetime written in a pipeline file (`as_of`).
+fn parse_local_datetime(s: &str) -> Option<NaiveDateTime> {
+    [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+    .or_else(|| {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+    })
+}
+
+/// True when a chrono format string is well formed.
+pub fn format_is_valid(fmt: &str) -> bool {
+    use chrono::format::{Item, StrftimeItems};
+    !fmt.is_empty() && StrftimeItems::new(fmt).all(|i| !matches!(i, Item::Error))
+}
+
+fn load(file: &Path) -> Result<Pipeline, Vec<Problem>> {
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        vec![problem(
+            file,
+            None,
+            "",
+            &format!("cannot read pipeline file: {e}"),
+        )]
+    })?;
+    let doc = DeTable::parse(&text).map_err(|e| {
+        let at = e.span().map(|s| line_col(&text, s.start));
+        vec![problem(file, at, "", e.message())]
+    })?;
+    let doc = doc.into_inner();
+    let mut checker = Checker {
+        file,
+        text: &text,
+        doc: &doc,
+        problems: Vec::new(),
+    };
+    checker.all_unknown_keys();
+    if !checker.problems.is_empty() {
+        checker.problems.sort_by_key(|p| p.at);
+        return Err(checker.problems);
+    }
+    let raw: RawPipeline = toml::from_str(&text).map_err(|e| {
+        let at = e.span().map(|s| line_col(&text, s.start));
+        vec![problem(file, at, "", e.message())]
+    })?;
+    let pipeline = validate(&mut checker, raw);
+    // Report in file order, whatever order the checks ran in.
+    checker.problems.sort_by_key(|p| p.at);
+    if checker.problems.is_empty() {
+        Ok(pipeline.expect("a pipeline is built whenever no problem was reported"))
+    } else {
+        Err(checker.problems)
+    }
+}
+
+fn validate(c: &mut Checker, raw: RawPipeline) -> Option<Pipeline> {
+    use Seg::Key;
+    let base = c.file.parent().unwrap_or(Path::new(".")).to_path_buf();
+
+    let tz: Option<Tz> = match raw.timezone.parse::<Tz>() {
+        Ok(tz) => Some(tz),
+        Err(_) => {
+            c.report(
+                &[Key("timezone")],
+                format!(
+                    "`{}` is not an IANA time zone name (like \"America/Los_Angeles\")",
+                    raw.timezone
+                ),
+            );
+            None
+        }
+    };
+    let slug = slugify(&raw.county);
+    if slug.is_empty() {
+        c.report(&[Key("county")], "county name is empty");
+    }
+    let as_of = match &raw.as_of {
+        None => None,
+        Some(s) => {
+            let parsed = parse_local_datetime(s);
+            if parsed.is_none() {
+                c.report(
+                    &[Key("as_of")],
+                    format!("`{s}` is not a local datetime like \"2026-06-30T00:00:00\""),
+                );
+            }
+            parsed
+        }
+    };
+
+    // [rules]
+    let r = &raw.rules;
+    let date = |c: &mut Checker, key: &'static str, v: &Option<String>| -> Option<NaiveDate> {
+        let s = v.as_ref()?;
+        let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+        if d.is_none() {
+            c.report(
+                &[Key("rules"), Key(key)],
+                format!("`{s}` is not a date like \"2011-01-01\""),
+            );
+        }
+        d
+    };
+    let since = date(c, "since", &r.since)
+        .unwrap_or(NaiveDate::from_ymd_opt(2011, 1, 1).expect("2011-01-01 exists"));
+    let until = date(c, "until", &r.until);
+    if let Some(u) = until {
+        if u < since {
+            c.report(&[Key("rules"), Key("until")], "`until` is before `since`");
+        }
+    }
+    let grace_minutes = r.grace_minutes.unwrap_or(0);
+    if grace_minutes < 0 {
+        c.report(
+            &[Key("rules"), Key("grace_minutes")],
+            "grace_minutes cannot be negative",
+        );
+    }
+    let mut date_only = BTreeMap::new();
+    for (field, reading) in &r.date_only {
+        if !model::is_datetime_field(field) {
+            c.report(
+                &[Key("rules"), Key("date_only"), Key(field)],
+                format!("`{field}` is not a datetime field"),
+            );
+        }
+        match DateOnly::parse(reading) {
+            Some(d) => {
+                date_only.insert(field.clone(), d);
+            }
+            None => c.report(
+                &[Key("rules"), Key("date_only"), Key(field)],
+                format!("`{reading}` must be \"start_of_day\" or \"end_of_day\""),
+            ),
+        }
+    }
+    let (per_day, cap) = match &r.damages {
+        Some(d) => (d.per_day.unwrap_or(1000.0), d.cap.unwrap_or(25000.0)),
+        None => (1000.0, 25000.0),
+    };
+    if per_day < 0.0 || cap < 0.0 {
+        c.report(
+            &[Key("rules"), Key("damages")],
+            "damages cannot be negative",
+        );
+    }
+    let max_reject_rate = r.max_reject_rate.unwrap_or(0.01);
+    if !(0.0..=1.0).contains(&max_reject_rate) {
+        c.report(
+            &[Key("rules"), Key("max_reject_rate")],
+            "max_reject_rate is a share between 0 and 1",
+        );
+    }
+    let missing_warrant = r
+        .missing_warrant
+        .clone()
+        .unwrap_or_else(|| "unknown".into());
+    if !["unknown", "none", "administrative"].contains(&missing_warrant.as_str()) {
+        c.report(
+            &[Key("rules"), Key("missing_warrant")],
+            "must be \"unknown\", \"none\" or \"administrative\"",
+        );
+    }
+
+    // [codes.*]
+    for (field, map) in &raw.codes {
+        match model::categories(field) {
+            None => c.report(
+                &[Key("codes"), Key(field)],
+                format!(
+                    "`{field}` is not a coded field; coded fields: release_reason, form, \
+                     warrant, bail_status, charge_kind, final_order"
+                ),
+            ),
+            Some(cats) => {
+                for (code, cat) in map {
+                    if !cats.contains(&cat.as_str()) {
+                        let hint = suggest(cat, cats)
+                            .map(|s| format!(" (did you mean `{s}`?)"))
+                            .unwrap_or_default();
+                        c.report(
+                            &[Key("codes"), Key(field), Key(code)],
+                            format!(
+                                "`{cat}` is not a category of {field}{hint}; categories: {}",
+                                cats.join(", ")
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    // [[inputs]]
+    if raw.inputs.is_empty() {
+        c.report(&[Key("inputs")], "no [[inputs]]: nothing to read");
+    }
+    let mut inputs = Vec::new();
+    for (i, ri) in raw.inputs.iter().enumerate() {
+        if let Some(input) = validate_input(c, &base, i, ri) {
+            inputs.push(input);
+        }
+    }
+    if !raw.inputs.is_empty() {
+        for needed in [Table::Bookings, Table::Detainers] {
+            if !raw.inputs.iter().any(|i| i.table == needed.name()) {
+                c.report(
+                    &[Key("inputs")],
+                    format!("no input gives the `{needed}` table, which the audit needs"),
+                );
+            }
+        }
+    }
+
+    Some(Pipeline {
+        file: c.file.to_path_buf(),
+        county: raw.county.clone(),
+        slug,
+        state: raw.state.trim().to_uppercase(),
+        tz: tz?,
+        as_of,
+        rules: Rules {
+            since,
+            until,
+            grace_minutes,
+            date_only,
+            per_day,
+            cap,
+            max_reject_rate,
+            missing_warrant,
+        },
+        inputs,
+        codes: raw.codes,
+    })
+}
+
+fn validate_input(c: &mut Checker, base: &Path, i: usize, ri: &RawInput) -> Option<Input> {
+    use Seg::{Index, Key};
+    let at = |k: &'static str| [Key("inputs"), Index(i), Key(k)];
+    let table = Table::parse(&ri.table);
+    if table.is_none() {
+        c.report(
+            &at("table"),
+            format!(
+                "`{}` is not a table; tables: bookings, releases, charges, detainers",
+                ri.table
+            ),
+        );
+    }
+    let format = match ri.format.as_deref() {
+        None | Some("csv") => Some(Format::Csv),
+        Some(other @ ("xlsx" | "parquet")) => {
+            c.report(
+                &at("format"),
+                format!("format `{other}` is not supported by this version; export as CSV"),
+            );
+            None
+        }
+        Some(other) => {
+            c.report(
+                &at("format"),
+                format!("`{other}` is not a format; formats: csv"),
+            );
+            None
+        }
+    };
+    let delimiter = match ri.delimiter.as_deref() {
+        None => Some(b','),
+        Some("\\t") | Some("tab") => Some(b'\t'),
+        Some(d) if d.len() == 1 => Some(d.as_bytes()[0]),
+        Some(d) => {
+            c.report(
+                &at("delimiter"),
+                format!("`{d}` is not a one-byte delimiter (use \",\", \";\", \"|\" or \"\\t\")"),
+            );
+            None
+        }
+    };
+    let encoding = match ri.encoding.as_deref().map(|e| e.to_lowercase()) {
+        None => Some(Encoding::Utf8),
+        Some(e) if e == "utf-8" || e == "utf8" => Some(Encoding::Utf8),
+        Some(e) if e == "windows-1252" || e == "cp1252" => Some(Encoding::Windows1252),
+        Some(e) => {
+            c.report(
+                &at("encoding"),
+                format!("`{e}` is not a supported encoding: utf-8 or windows-1252"),
+            );
+            None
+        }
+    };
+    if ri.sheet.is_some() {
+        c.report(&at("sheet"), "`sheet` applies to xlsx inputs only");
+    }
+
+    // Paths are relative to the pipeline file; globs allowed.
+    let pattern = base.join(&ri.path);
+    let pattern_text = pattern.to_string_lossy().to_string();
+    let mut files: Vec<PathBuf> = match glob::glob(&pattern_text) {
+        Ok(paths) => paths
+            .filter_map(Result::ok)
+            .filter(|p| p.is_file())
+            .collect(),
+        Err(e) => {
+            c.report(
+                &at("path"),
+                format!("`{}` is not a valid glob: {e}", ri.path),
+            );
+            Vec::new()
+        }
+    };
+    files.sort();
+    if files.is_empty() {
+        c.report(
+            &at("path"),
+            format!(
+                "`{}` matches no file (looked for {}; paths are relative to the pipeline file)",
+                ri.path, pattern_text
+            ),
+        );
+    }
+
+    let mut columns = Vec::new();
+    if let Some(table) = table {
+        for (name, col) in &ri.columns {
+            let Some(field) = table.field(name) else {
+                let names: Vec<&str> = table.fields().iter().map(|f| f.name).collect();
+                let hint = suggest(name, &names)
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                c.report(
+                    &[Key("inputs"), Index(i), Key("columns"), Key(name)],
+                    format!(
+                        "`{name}` is not a field of {table}{hint}; fields: {}",
+                        names.join(", ")
+                    ),
+                );
+                continue;
+            };
+            let sources = match col {
+                RawColumn::One(s) => vec![s.clone()],
+                RawColumn::Many(v) => v.clone(),
+            };
+            let ok_len = match field.kind {
+                Kind::DateTime => (1..=2).contains(&sources.len()),
+                _ => sources.len() == 1,
+            };
+            if !ok_len || sources.iter().any(|s| s.is_empty()) {
+                c.report(
+                    &[Key("inputs"), Index(i), Key("columns"), Key(name)],
+                    "give one source header, or [date header, time header] for a datetime field",
+                );
+                continue;
+            }
+            let formats = match ri.formats.get(name) {
+                Some(RawFormats::One(s)) => vec![s.clone()],
+                Some(RawFormats::Many(v)) => v.clone(),
+                None => match field.kind {
+                    Kind::DateTime => DEFAULT_DATETIME_FORMATS
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect(),
+                    Kind::Date => DEFAULT_DATE_FORMATS.iter().map(|s| s.to_string()).collect(),
+                    _ => Vec::new(),
+                },
+            };
+            columns.push(ColumnMap {
+                field,
+                sources,
+                formats,
+            });
+        }
+        for (name, fmts) in &ri.formats {
+            let list = match fmts {
+                RawFormats::One(s) => vec![s.clone()],
+                RawFormats::Many(v) => v.clone(),
+            };
+            let key = [Key("inputs"), Index(i), Key("formats"), Key(name)];
+            match table.field(name) {
+                Some(f) if matches!(f.kind, Kind::DateTime | Kind::Date) => {
+                    if !ri.columns.contains_key(name) {
+                        c.report(&key, format!("`{name}` has formats but no column mapping"));
+                    }
+                    if list.is_empty() {
+                        c.report(&key, "give at least one format");
+                    }
+                    for fmt in list {
+                        if !format_is_valid(&fmt) {
+                            c.report(&key, format!("`{fmt}` is not a valid chrono format string"));
+                        }
+                    }
+                }
+                _ => c.report(
+                    &key,
+                    format!("`{name}` is not a date or datetime field of {table}"),
+                ),
+            }
+        }
+        for field in table.fields() {
+            if field.required && !ri.columns.contains_key(field.name) {
+                c.report(
+                    &at("columns"),
+                    format!(
+                        "required field `{}` of {table} is not mapped to a source column",
+                        field.name
+                    ),
+                );
+            }
+        }
+        if table == Table::Detainers
+            && !ri.columns.contains_key("booking_id")
+            && !ri.columns.contains_key("person_id")
+        {
+            c.report(
+                &at("columns"),
+                "detainers need `booking_id` or `person_id` mapped, to attach them to bookings",
+            );
+        }
+    }
+
+    Some(Input {
+        index: i,
+        table: table?,
+        pattern: ri.path.clone(),
+        files,
+        format: format?,
+        delimiter: delimiter?,
+        encoding: encoding?,
+        skip_rows: ri.skip_rows.unwrap_or(0),
+        null_values: ri
+            .null_values
+            .clone()
+            .unwrap_or_else(|| DEFAULT_NULLS.iter().map(|s| s.to_string()).collect()),
+        columns,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    const GOOD: &str = r#"
+county = "San Luis Obispo"
+state = "CA"
+timezone = "America/Los_Angeles"
+as_of = "2026-06-30T00:00:00"
+
+[rules]
+grace_minutes = 5
+date_only = { released_at = "end_of_day" }
+
+[[inputs]]
+table = "bookings"
+path = "data/b_*.csv"
+delimiter = ";"
+encoding = "windows-1252"
+[inputs.columns]
+booking_id = "BKG"
+booked_at = ["BDATE", "BTIME"]
+[inputs.formats]
+booked_at = ["%m/%d/%Y %H%M"]
+
+[[inputs]]
+table = "detainers"
+path = "data/d.csv"
+[inputs.columns]
+booking_id = "BKG"
+lodged_at = "LODGED"
+
+[codes.form]
+"I247A" = "I-247A"
+"#;
+
+    fn fixture_dir() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("data")).unwrap();
+        for f in ["b_2019.csv", "b_2020.csv", "d.csv"] {
+            write(&dir.path().join("data"), f, "x\n");
+        }
+        dir
+    }
+
+    #[test]
+    fn a_good_file_becomes_a_plan() {
+        let dir = fixture_dir();
+        let f = write(dir.path(), "slo.toml", GOOD);
+        let p = load_all(&[f]).unwrap().remove(0);
+        assert_eq!(p.slug, "san-luis-obispo");
+        assert_eq!(p.inputs[0].files.len(), 2);
+        assert_eq!(p.inputs[0].delimiter, b';');
+        assert_eq!(p.inputs[0].encoding, Encoding::Windows1252);
+        assert_eq!(p.rules.grace_minutes, 5);
+        assert_eq!(p.rules.date_only("released_at"), DateOnly::EndOfDay);
+        assert_eq!(p.rules.date_only("lodged_at"), DateOnly::EndOfDay);
+        let booked = p.inputs[0]
+            .columns
+            .iter()
+            .find(|c| c.field.name == "booked_at")
+            .unwrap();
+        assert_eq!(booked.sources, vec!["BDATE", "BTIME"]);
+        assert_eq!(booked.formats, vec!["%m/%d/%Y %H%M"]);
+    }
+
+    #[test]
+    fn every_unknown_key_is_reported_with_its_line() {
+        let dir = fixture_dir();
+        let text = GOOD
+            .replace("grace_minutes = 5", "grace_minuts = 5")
+            .replace("delimiter = \";\"", "delimeter = \";\"");
+        let f = write(dir.path(), "slo.toml", &text);
+        let err = load_all(&[f]).unwrap_err();
+        assert_eq!(err.0.len(), 2, "{err}");
+        assert_eq!(err.0[0].key, "rules.grace_minuts");
+        assert_eq!(err.0[0].at, Some((8, 1)));
+        assert!(err.0[0].message.contains("did you mean `grace_minutes`"));
+        assert_eq!(err.0[1].key, "inputs[0].delimeter");
+        assert_eq!(err.0[1].at, Some((14, 1)));
+    }
+
+    #[test]
+    fn semantic_problems_of_all_files_are_collected() {
+        let dir = fixture_dir();
+        let bad = GOOD
+            .replace("America/Los_Angeles", "America/Los_Angles")
+            .replace("\"I-247A\"", "\"I-247Z\"")
+            .replace("data/d.csv", "data/missing_*.csv")
+            .replace("booking_id = \"BKG\"\nbooked_at", "booked_at");
+        let f1 = write(dir.path(), "a.toml", &bad);
+        let f2 = write(
+            dir.path(),
+            "b.toml",
+            &GOOD.replace("table = \"detainers\"", "table = \"detainer\""),
+        );
+        let err = load_all(&[f1.clone(), f2.clone()]).unwrap_err();
+        let text = err.to_string();
+        for needle in [
+            "a.toml:4:1: `timezone`",
+            "`codes.form.I247A`",
+            "matches no file",
+            "required field `booking_id` of bookings",
+            "b.toml:23:1: `inputs[1].table`",
+        ] {
+            assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+        }
+    }
+
+    #[test]
+    fn slugs_are_ascii() {
+        assert_eq!(slugify("Los Angeles"), "los-angeles");
+        assert_eq!(slugify(" Doña Ana "), "dona-ana");
+    }
+
+    #[test]
+    fn suggestions_only_for_close_names() {
+        assert_eq!(
+            suggest("bookd_at", &["booked_at", "facility"]),
+            Some("booked_at")
+        );
+        assert_eq!(suggest("zzz", &["booked_at", "facility"]), None);
+    }
+}
