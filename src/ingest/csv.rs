@@ -1,0 +1,183 @@
+//! Reading CSV exports record by record: preamble lines, a UTF-8 BOM,
+//! Windows-1252 text, any one-byte delimiter, quoted fields with embedded
+//! newlines, CRLF. Each record keeps its 1-based row number (data rows after
+//! the header) and the file line it starts on, so every message and reject can
+//! point at it.
+//!
+//! Records are read one at a time from a buffered reader: a file is never
+//! held in memory whole.
+
+use super::IngestError;
+use crate::config::{Encoding, Input};
+use std::borrow::Cow;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+/// A record's fields as text, or why the record cannot be read.
+pub enum Fields<'r> {
+    Ok(Vec<Cow<'r, str>>),
+    /// The record has a different number of fields than the header.
+    WrongFieldCount {
+        expected: usize,
+        found: usize,
+        fields: Vec<String>,
+    },
+    /// A field is not valid UTF-8 in a file declared UTF-8.
+    InvalidUtf8 {
+        column: usize,
+        bytes: Vec<u8>,
+        fields: Vec<String>,
+    },
+}
+
+pub struct Record<'r> {
+    /// 1-based data row (the first row after the header is row 1).
+    pub row: u64,
+    /// 1-based line of the file where the record starts.
+    pub line: u64,
+    pub fields: Fields<'r>,
+}
+
+pub struct CsvSource {
+    reader: csv::Reader<Box<dyn Read + Send>>,
+    pub header: Vec<String>,
+    encoding: Encoding,
+    /// Lines consumed before the CSV reader started (preamble).
+    line_offset: u64,
+    row: u64,
+    record: csv::ByteRecord,
+}
+
+fn decode(bytes: &[u8], encoding: Encoding) -> Result<Cow<'_, str>, ()> {
+    match encoding {
+        Encoding::Utf8 => std::str::from_utf8(bytes)
+            .map(Cow::Borrowed)
+            .map_err(|_| ()),
+        Encoding::Windows1252 => Ok(encoding_rs::WINDOWS_1252
+            .decode_without_bom_handling(bytes)
+            .0),
+    }
+}
+
+impl CsvSource {
+    /// Starts reading `file` (opened from `path`): skips the BOM and the
+    /// preamble, and reads the header.
+    pub fn open_with(
+        path: &Path,
+        input: &Input,
+        file: Box<dyn Read + Send>,
+    ) -> Result<CsvSource, IngestError> {
+        let io = |source| IngestError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut buf = BufReader::with_capacity(1 << 20, file);
+        // A UTF-8 byte order mark is not part of the first header.
+        if buf.fill_buf().map_err(io)?.starts_with(b"\xEF\xBB\xBF") {
+            buf.consume(3);
+        }
+        let mut skipped = Vec::new();
+        for _ in 0..input.skip_rows {
+            skipped.clear();
+            if buf.read_until(b'\n', &mut skipped).map_err(io)? == 0 {
+                break;
+            }
+        }
+        let reader = csv::ReaderBuilder::new()
+            .delimiter(input.delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(Box::new(buf) as Box<dyn Read + Send>);
+        let mut source = CsvSource {
+            reader,
+            header: Vec::new(),
+            encoding: input.encoding,
+            line_offset: input.skip_rows as u64,
+            row: 0,
+            record: csv::ByteRecord::new(),
+        };
+        let has_header = source
+            .reader
+            .read_byte_record(&mut source.record)
+            .map_err(|e| csv_error(path, e))?;
+        if !has_header {
+            return Err(IngestError::Empty {
+                path: path.to_path_buf(),
+                skip_rows: input.skip_rows,
+            });
+        }
+        source.header = source
+            .record
+            .iter()
+            .map(|b| {
+                decode(b, source.encoding)
+                    .map(|s| s.trim().to_string())
+                    .unwrap_or_else(|_| String::from_utf8_lossy(b).trim().to_string())
+            })
+            .collect();
+        Ok(source)
+    }
+
+    /// The next record, or `None` at the end of the file.
+    pub fn next_record(&mut self, path: &Path) -> Result<Option<Record<'_>>, IngestError> {
+        let more = self
+            .reader
+            .read_byte_record(&mut self.record)
+            .map_err(|e| csv_error(path, e))?;
+        if !more {
+            return Ok(None);
+        }
+        self.row += 1;
+        let line = self.line_offset + self.record.position().map_or(0, |p| p.line());
+        let expected = self.header.len();
+        let lossy = |r: &csv::ByteRecord| -> Vec<String> {
+            r.iter()
+                .map(|b| match decode(b, self.encoding) {
+                    Ok(s) => s.into_owned(),
+                    Err(()) => String::from_utf8_lossy(b).into_owned(),
+                })
+                .collect()
+        };
+        let fields = if self.record.len() != expected {
+            Fields::WrongFieldCount {
+                expected,
+                found: self.record.len(),
+                fields: lossy(&self.record),
+            }
+        } else {
+            let mut out = Vec::with_capacity(expected);
+            let mut bad = None;
+            for (i, b) in self.record.iter().enumerate() {
+                match decode(b, self.encoding) {
+                    Ok(s) => out.push(s),
+                    Err(()) => {
+                        bad = Some((i, b.to_vec()));
+                        break;
+                    }
+                }
+            }
+            match bad {
+                None => Fields::Ok(out),
+                Some((column, bytes)) => Fields::InvalidUtf8 {
+                    column,
+                    bytes,
+                    fields: lossy(&self.record),
+                },
+            }
+        };
+        Ok(Some(Record {
+            row: self.row,
+            line,
+            fields,
+        }))
+    }
+}
+
+fn csv_error(path: &Path, e: csv::Error) -> IngestError {
+    let line = e.position().map(|p| p.line());
+    IngestError::Csv {
+        path: path.to_path_buf(),
+        line,
+        message: e.to_string(),
+    }
+}
