@@ -1,0 +1,119 @@
+//! Attaching detainers to bookings (SPEC 3.2, last paragraph).
+//!
+//! What it does: a detainer with a `booking_id` belongs to that booking; one
+//! given by `person_id` alone belongs to that person's booking whose
+//! `booked_at` to `released_at` (or `as_of`) window contains its
+//! `lodged_at` (the latest such booking if windows overlap). A detainer that
+//! fits no booking is rejected (`no_booking`, `no_booking_for_person`).
+//!
+//! Why: some exports key detainers by person; the custody window is the only
+//! fair way to tell which stay a request was lodged in.
+//!
+//! Example: person P7 booked 2019-01-02 and 2019-06-01 (released 06-09), a
+//! detainer lodged 2019-06-03: attached to the June booking.
+
+use super::frame::i64s;
+use super::rejects_of;
+use crate::ingest::{Reject, SOURCE_FILE, SOURCE_LINE, SOURCE_ROW};
+use crate::model::Table;
+use polars::prelude::*;
+
+/// Returns the attached detainers (collected: a small table) with their
+/// booking's `booking_id`, and the rejects.
+pub fn attach(
+    detainers: LazyFrame,
+    bookings: &LazyFrame,
+    as_of: i64,
+) -> PolarsResult<(DataFrame, Vec<Reject>)> {
+    let b = bookings.clone().select([
+        col("booking_id"),
+        col("person_id"),
+        col("booked_at"),
+        col("released_at"),
+    ]);
+    let by_booking = detainers.clone().filter(col("booking_id").is_not_null());
+    let orphans = by_booking
+        .clone()
+        .anti_join(b.clone(), col("booking_id"), col("booking_id"))
+        .collect()?;
+    let mut rejects = rejects_of(
+        &orphans,
+        Table::Detainers,
+        SOURCE_FILE,
+        SOURCE_ROW,
+        SOURCE_LINE,
+        "no_booking",
+        |_| "no usable booking with this booking_id".to_string(),
+    )?;
+    let attached_b = by_booking
+        .semi_join(b.clone(), col("booking_id"), col("booking_id"))
+        .collect()?;
+
+    let by_person = detainers
+        .filter(col("booking_id").is_null())
+        .drop(cols(["booking_id"]));
+    let candidates = by_person
+        .clone()
+        .inner_join(
+            b.filter(col("person_id").is_not_null()).select([
+                col("person_id"),
+                col("booking_id"),
+                col("booked_at").alias("b_booked_at"),
+                col("released_at").alias("b_released_at"),
+            ]),
+            col("person_id"),
+            col("person_id"),
+        )
+        .filter(
+            col("lodged_at")
+                .gt_eq(col("b_booked_at"))
+                .and(col("lodged_at").lt_eq(col("b_released_at").fill_null(lit(as_of)))),
+        )
+        // The latest booking whose window holds the lodging wins.
+        .sort(
+            [SOURCE_FILE, SOURCE_ROW, "b_booked_at"],
+            SortMultipleOptions::default(),
+        )
+        .group_by_stable([col(SOURCE_FILE), col(SOURCE_ROW)])
+        .agg([all()
+            .exclude_cols([SOURCE_FILE, SOURCE_ROW])
+            .as_expr()
+            .last()])
+        .drop(cols(["b_booked_at", "b_released_at"]))
+        .collect()?;
+    let unmatched = by_person
+        .join(
+            candidates
+                .clone()
+                .lazy()
+                .select([col(SOURCE_FILE), col(SOURCE_ROW)]),
+            [col(SOURCE_FILE), col(SOURCE_ROW)],
+            [col(SOURCE_FILE), col(SOURCE_ROW)],
+            JoinArgs::new(JoinType::Anti),
+        )
+        .collect()?;
+    let lodged = i64s(&unmatched, "lodged_at")?;
+    rejects.extend(rejects_of(
+        &unmatched,
+        Table::Detainers,
+        SOURCE_FILE,
+        SOURCE_ROW,
+        SOURCE_LINE,
+        "no_booking_for_person",
+        |i| {
+            format!(
+                "no booking of this person_id whose custody window contains lodged_at ({} UTC)",
+                lodged[i]
+                    .and_then(chrono::DateTime::<chrono::Utc>::from_timestamp_micros)
+                    .map_or("?".to_string(), |t| t
+                        .format("%Y-%m-%d %H:%M:%S")
+                        .to_string())
+            )
+        },
+    )?);
+    let order: Vec<PlSmallStr> = attached_b.get_column_names().into_iter().cloned().collect();
+    let attached_p = candidates.select(order)?;
+    let mut attached = attached_b;
+    attached.vstack_mut(&attached_p)?;
+    Ok((attached, rejects))
+}

@@ -1,0 +1,149 @@
+//! SPEC 3.1: when the person became entitled to release on the local case.
+//!
+//! What it does: takes `eligible_at` from the releases table; where it is
+//! missing and a charges table is given, uses the latest `charge_released_at`
+//! among the booking's criminal charges (the immigration-hold charge
+//! excluded), provided every criminal charge has one. Records the source in
+//! `eligibility_source` (`releases`, `charges` or `none`). Also joins the
+//! releases to their bookings and rejects what cannot be joined.
+//!
+//! Why: per-charge exports have no booking-level eligibility; the person is
+//! free on the local case only when the last criminal charge is disposed of.
+//! A charge of unknown kind counts as criminal, and a criminal charge still
+//! open means no eligibility: both readings can only shorten a hold, never
+//! overstate it.
+//!
+//! Example: charges disposed 2019-03-01 10:00 and 2019-03-02 09:00 plus an
+//! open immigration hold: eligible 2019-03-02 09:00, source `charges`.
+
+use super::frame::strs;
+use super::rejects_of;
+use crate::ingest::{Reject, SOURCE_FILE, SOURCE_LINE, SOURCE_ROW};
+use crate::model::Table;
+use polars::prelude::*;
+
+/// Bookings left-joined with their release; rejects releases with no
+/// booking, and both rows of a release before its booking.
+pub fn join_releases(
+    bookings: LazyFrame,
+    releases: LazyFrame,
+) -> PolarsResult<(LazyFrame, Vec<Reject>)> {
+    let rel = releases.select([
+        col("booking_id"),
+        col("eligible_at"),
+        col("released_at"),
+        col("release_reason"),
+        col(SOURCE_FILE).alias("r_file"),
+        col(SOURCE_ROW).alias("r_row"),
+        col(SOURCE_LINE).alias("r_line"),
+    ]);
+    let ids = bookings.clone().select([col("booking_id")]);
+    let orphans = rel
+        .clone()
+        .anti_join(ids, col("booking_id"), col("booking_id"))
+        .collect()?;
+    let mut rejects = rejects_of(
+        &orphans,
+        Table::Releases,
+        "r_file",
+        "r_row",
+        "r_line",
+        "no_booking",
+        |_| "no booking with this booking_id in the bookings table".to_string(),
+    )?;
+    let joined = bookings.left_join(rel, col("booking_id"), col("booking_id"));
+    let bad = joined
+        .clone()
+        .filter(col("released_at").lt(col("booked_at")))
+        .collect()?;
+    if bad.height() > 0 {
+        let ids = strs(&bad, "booking_id")?;
+        let detail = |i: usize| {
+            format!(
+                "released before booked (booking_id {}); the booking cannot be measured",
+                ids[i].as_deref().unwrap_or("?")
+            )
+        };
+        rejects.extend(rejects_of(
+            &bad,
+            Table::Bookings,
+            SOURCE_FILE,
+            SOURCE_ROW,
+            SOURCE_LINE,
+            "release_before_booking",
+            detail,
+        )?);
+        rejects.extend(rejects_of(
+            &bad,
+            Table::Releases,
+            "r_file",
+            "r_row",
+            "r_line",
+            "release_before_booking",
+            detail,
+        )?);
+    }
+    let bad_ids = bad.select(["booking_id"])?.lazy();
+    let joined = joined.anti_join(bad_ids, col("booking_id"), col("booking_id"));
+    Ok((joined, rejects))
+}
+
+/// Adds the charge aggregates the derived eligibility needs; rejects charges
+/// with no booking.
+pub fn join_charges(
+    joined: LazyFrame,
+    charges: LazyFrame,
+) -> PolarsResult<(LazyFrame, Vec<Reject>)> {
+    let ids = joined.clone().select([col("booking_id")]);
+    let orphans = charges
+        .clone()
+        .anti_join(ids, col("booking_id"), col("booking_id"))
+        .collect()?;
+    let rejects = rejects_of(
+        &orphans,
+        Table::Charges,
+        SOURCE_FILE,
+        SOURCE_ROW,
+        SOURCE_LINE,
+        "no_booking",
+        |_| "no usable booking with this booking_id".to_string(),
+    )?;
+    let criminal = col("charge_kind")
+        .neq(lit("immigration_hold"))
+        .fill_null(lit(true));
+    let agg = charges.group_by([col("booking_id")]).agg([
+        criminal
+            .clone()
+            .sum()
+            .cast(DataType::Int64)
+            .alias("n_criminal"),
+        (criminal.clone().and(col("charge_released_at").is_null()))
+            .sum()
+            .cast(DataType::Int64)
+            .alias("n_open"),
+        col("charge_released_at")
+            .filter(criminal)
+            .max()
+            .alias("criminal_released_at"),
+    ]);
+    Ok((
+        joined.left_join(agg, col("booking_id"), col("booking_id")),
+        rejects,
+    ))
+}
+
+/// `eligible` and `eligibility_source` columns (SPEC 3.1).
+pub fn eligibility_exprs() -> [Expr; 2] {
+    let from_charges = when(col("n_criminal").gt(lit(0)).and(col("n_open").eq(lit(0))))
+        .then(col("criminal_released_at"))
+        .otherwise(lit(NULL).cast(DataType::Int64));
+    [
+        coalesce(&[col("eligible_at"), from_charges.clone()]).alias("eligible"),
+        when(col("eligible_at").is_not_null())
+            .then(lit("releases"))
+            .when(from_charges.is_not_null())
+            .then(lit("charges"))
+            .otherwise(lit("none"))
+            .alias("eligibility_source"),
+    ]
+}

@@ -1,0 +1,486 @@
+//! Rules: SPEC section 3 applied to a pipeline's staged tables.
+//!
+//! The large tables (bookings, releases, charges) stay lazy and are only
+//! scanned, joined and aggregated by polars. What is materialized is small by
+//! the nature of the data, each with its reason:
+//! - duplicate booking ids, orphan rows and releases before booking: the
+//!   rows to reject, a sliver of the input;
+//! - the bookings with a detainer and their detainers (about 5% of bookings):
+//!   the per-hold rules (48-hour clocks over the holiday calendar, warrant
+//!   precedence) are plain Rust functions, one module each, unit-tested;
+//! - monthly and yearly aggregates.
+
+pub mod attach;
+pub mod baseline;
+pub mod dedupe;
+pub mod eligibility;
+pub mod flag;
+mod frame;
+pub mod interval;
+pub mod limit48;
+pub mod person;
+pub mod regime;
+pub mod warrant;
+
+use crate::config::Pipeline;
+use crate::ingest::{staged_schema, Reject, Staged, SOURCE_FILE, SOURCE_LINE, SOURCE_ROW};
+use crate::model::Table;
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use frame::{bools, days, i64s, strs};
+use interval::Detainer;
+use polars::prelude::*;
+use std::collections::BTreeMap;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RulesError {
+    #[error("{}: while applying the rules: {source}", pipeline.display())]
+    Polars {
+        pipeline: std::path::PathBuf,
+        #[source]
+        source: PolarsError,
+    },
+}
+
+/// One row of the holds table (SPEC 6).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hold {
+    pub booking_id: String,
+    pub person_key: String,
+    pub match_basis: &'static str,
+    pub person_id: Option<String>,
+    pub last_name: Option<String>,
+    pub first_name: Option<String>,
+    /// Days since 1970-01-01.
+    pub dob: Option<i32>,
+    pub booked_at: i64,
+    pub eligible_at: Option<i64>,
+    pub eligibility_source: &'static str,
+    pub first_lodged_at: i64,
+    pub hold_start: Option<i64>,
+    pub hold_end: Option<i64>,
+    pub hold_minutes: Option<i64>,
+    pub status: &'static str,
+    pub past_release: Option<bool>,
+    pub form: String,
+    pub warrant_status: String,
+    pub flagged: bool,
+    pub over_limit: Option<bool>,
+    pub limit_hours_counted: Option<f64>,
+    pub regime: &'static str,
+    pub released_at: Option<i64>,
+    pub release_reason: Option<String>,
+    pub bail_status: Option<String>,
+    pub final_order: Option<bool>,
+    pub transferred_to_ice: bool,
+    pub detainers: u32,
+    pub detainer_ids: String,
+    /// The month a hold is counted in: local year and month of `hold_start`,
+    /// or of the first lodging when the start is unknown.
+    pub year: i32,
+    pub month: u32,
+    pub source_file: String,
+    pub source_row: i64,
+}
+
+/// Bookings and bookings with a detainer per local month of `booked_at`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct MonthCounts {
+    pub bookings: u64,
+    pub bookings_with_detainer: u64,
+}
+
+/// Everything the outputs need from one pipeline.
+#[derive(Debug)]
+pub struct Audit {
+    pub holds: Vec<Hold>,
+    pub months: BTreeMap<(i32, u32), MonthCounts>,
+    /// Per local year: median minutes from eligibility to release for
+    /// bookings without a detainer, and how many bookings it is over.
+    pub baseline: BTreeMap<i32, (f64, u64)>,
+    /// Rows rejected by the rules (duplicates, orphans, inconsistent times);
+    /// their `raw` is filled in by the caller from the source files.
+    pub rejects: Vec<Reject>,
+    /// The `as_of` instant used (UTC microseconds) and where it came from.
+    pub as_of: i64,
+    pub as_of_source: &'static str,
+}
+
+pub(crate) fn scan(staged: &[Staged], table: Table) -> PolarsResult<LazyFrame> {
+    let parts: Vec<LazyFrame> = staged
+        .iter()
+        .filter(|s| s.table == table)
+        .map(|s| {
+            LazyFrame::scan_parquet(
+                PlRefPath::try_from_path(&s.rows)?,
+                ScanArgsParquet::default(),
+            )
+        })
+        .collect::<PolarsResult<_>>()?;
+    if parts.is_empty() {
+        return Ok(DataFrame::empty_with_schema(&staged_schema(table)).lazy());
+    }
+    concat(parts, UnionArgs::default())
+}
+
+/// Rejects for every row of `df` (which has the source columns).
+pub(crate) fn rejects_of(
+    df: &DataFrame,
+    table: Table,
+    file_col: &str,
+    row_col: &str,
+    line_col: &str,
+    reason: &'static str,
+    detail: impl Fn(usize) -> String,
+) -> PolarsResult<Vec<Reject>> {
+    let files = strs(df, file_col)?;
+    let rows = i64s(df, row_col)?;
+    let lines = i64s(df, line_col)?;
+    Ok((0..df.height())
+        .map(|i| Reject {
+            table,
+            source_file: files[i].clone().unwrap_or_default(),
+            source_row: rows[i].unwrap_or(0),
+            source_line: lines[i].unwrap_or(0),
+            reason,
+            detail: detail(i),
+            raw: String::new(),
+        })
+        .collect())
+}
+
+/// The local year and month of a UTC-microsecond column.
+pub(crate) fn local_year_month(name: &str, tz: &TimeZone) -> [Expr; 2] {
+    let dt = col(name).cast(DataType::Datetime(TimeUnit::Microseconds, Some(tz.clone())));
+    [
+        dt.clone().dt().year().alias("year"),
+        dt.dt().month().cast(DataType::UInt32).alias("month"),
+    ]
+}
+
+pub fn local_date(micros: i64, tz: &chrono_tz::Tz) -> NaiveDate {
+    DateTime::<Utc>::from_timestamp_micros(micros)
+        .unwrap_or_default()
+        .with_timezone(tz)
+        .date_naive()
+}
+
+/// Applies SPEC 3 to one pipeline's staged inputs.
+pub fn audit(p: &Pipeline, staged: &[Staged]) -> Result<Audit, RulesError> {
+    run(p, staged).map_err(|source| RulesError::Polars {
+        pipeline: p.file.clone(),
+        source,
+    })
+}
+
+fn run(p: &Pipeline, staged: &[Staged]) -> PolarsResult<Audit> {
+    let tz = TimeZone::opt_try_new(Some(p.tz.name()))?
+        .ok_or_else(|| polars_err!(ComputeError: "no time zone"))?;
+    let mut rejects = Vec::new();
+
+    // Duplicates first: a booking id must name one booking (and one release).
+    let mut b = dedupe::dedupe(scan(staged, Table::Bookings)?, Table::Bookings)?;
+    rejects.append(&mut b.rejects);
+    let mut r = dedupe::dedupe(scan(staged, Table::Releases)?, Table::Releases)?;
+    rejects.append(&mut r.rejects);
+    // A booking whose release rows conflict cannot be measured: taking it as
+    // never released would overstate any hold. (Releases of a conflicting
+    // booking become orphans and are rejected when joined.)
+    let bookings = if r.conflicting_ids.is_empty() {
+        b.clean
+    } else {
+        let ids = DataFrame::new(
+            r.conflicting_ids.len(),
+            vec![Column::new("booking_id".into(), r.conflicting_ids.clone())],
+        )?
+        .lazy();
+        let bad = b
+            .clean
+            .clone()
+            .semi_join(ids.clone(), col("booking_id"), col("booking_id"))
+            .collect()?;
+        rejects.extend(rejects_of(
+            &bad,
+            Table::Bookings,
+            SOURCE_FILE,
+            SOURCE_ROW,
+            SOURCE_LINE,
+            "conflicting_release",
+            |_| "the release rows of this booking_id conflict; it cannot be measured".to_string(),
+        )?);
+        b.clean.anti_join(ids, col("booking_id"), col("booking_id"))
+    };
+    let releases = r.clean;
+
+    let (joined, mut r) = eligibility::join_releases(bookings, releases)?;
+    rejects.append(&mut r);
+    let (joined, mut r) = eligibility::join_charges(joined, scan(staged, Table::Charges)?)?;
+    rejects.append(&mut r);
+    let joined = joined.with_columns(eligibility::eligibility_exprs());
+
+    // as_of: the pipeline's, else the newest time in the export (an export
+    // cannot be older than its newest record; never the clock, so that runs
+    // are reproducible).
+    let detainers = scan(staged, Table::Detainers)?;
+    let (as_of, as_of_source) = match p.as_of {
+        Some(local) => (
+            crate::ingest::parse::local_to_utc_micros(local, &p.tz).unwrap_or_else(|_| {
+                // A non-existent local as_of (inside a DST gap) reads an hour later.
+                crate::ingest::parse::local_to_utc_micros(local + chrono::Duration::hours(1), &p.tz)
+                    .unwrap_or(0)
+            }),
+            "pipeline",
+        ),
+        None => (newest_time(&joined, &detainers)?, "newest_record"),
+    };
+
+    let (attached, mut r) = attach::attach(detainers, &joined, as_of)?;
+    rejects.append(&mut r);
+    let attached_ids = attached
+        .clone()
+        .lazy()
+        .select([col("booking_id")])
+        .unique(None, UniqueKeepStrategy::First)
+        .with_column(lit(true).alias("has_detainer"));
+
+    let months = month_counts(&joined, attached_ids.clone(), &tz)?;
+    let baseline = baseline::baseline(&joined, attached_ids.clone(), &tz)?;
+
+    // The bookings with a detainer, materialized: see the module docs.
+    let cases = joined
+        .semi_join(attached_ids, col("booking_id"), col("booking_id"))
+        .collect()?;
+    let holds = build_holds(p, &cases, &attached, as_of)?;
+
+    Ok(Audit {
+        holds,
+        months,
+        baseline,
+        rejects,
+        as_of,
+        as_of_source,
+    })
+}
+
+fn newest_time(joined: &LazyFrame, detainers: &LazyFrame) -> PolarsResult<i64> {
+    let a = joined
+        .clone()
+        .select([polars::lazy::dsl::max_horizontal([
+            col("booked_at").max(),
+            col("released_at").max(),
+            col("eligible_at").max(),
+        ])?
+        .alias("t")])
+        .collect()?;
+    let b = detainers
+        .clone()
+        .select([col("lodged_at").max().alias("t")])
+        .collect()?;
+    let t = i64s(&a, "t")?
+        .into_iter()
+        .chain(i64s(&b, "t")?)
+        .flatten()
+        .max()
+        .unwrap_or(0);
+    Ok(t)
+}
+
+fn month_counts(
+    joined: &LazyFrame,
+    attached_ids: LazyFrame,
+    tz: &TimeZone,
+) -> PolarsResult<BTreeMap<(i32, u32), MonthCounts>> {
+    let [year, month] = local_year_month("booked_at", tz);
+    let df = joined
+        .clone()
+        .select([col("booking_id"), col("booked_at")])
+        .left_join(attached_ids, col("booking_id"), col("booking_id"))
+        .select([
+            year,
+            month,
+            col("has_detainer")
+                .fill_null(lit(false))
+                .alias("has_detainer"),
+        ])
+        .group_by([col("year"), col("month")])
+        .agg([
+            len().alias("bookings"),
+            col("has_detainer").sum().alias("with_detainer"),
+        ])
+        .collect_with_engine(Engine::Streaming)?
+        .unwrap_single();
+    let years = i64s(&df, "year")?;
+    let months = i64s(&df, "month")?;
+    let n = i64s(&df, "bookings")?;
+    let w = i64s(&df, "with_detainer")?;
+    let mut out = BTreeMap::new();
+    for i in 0..df.height() {
+        if let (Some(y), Some(m)) = (years[i], months[i]) {
+            out.insert(
+                (y as i32, m as u32),
+                MonthCounts {
+                    bookings: n[i].unwrap_or(0) as u64,
+                    bookings_with_detainer: w[i].unwrap_or(0) as u64,
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+fn build_holds(
+    p: &Pipeline,
+    cases: &DataFrame,
+    attached: &DataFrame,
+    as_of: i64,
+) -> PolarsResult<Vec<Hold>> {
+    // Detainers by booking id.
+    let mut by_booking: BTreeMap<String, Vec<Detainer>> = BTreeMap::new();
+    {
+        let ids = strs(attached, "booking_id")?;
+        let lodged = i64s(attached, "lodged_at")?;
+        let lifted = i64s(attached, "lifted_at")?;
+        let form = strs(attached, "form")?;
+        let warrant = strs(attached, "warrant")?;
+        let final_order = bools(attached, "final_order")?;
+        let ice = i64s(attached, "ice_custody_at")?;
+        let det_id = strs(attached, "detainer_id")?;
+        for i in 0..attached.height() {
+            let (Some(id), Some(lodged_at)) = (ids[i].clone(), lodged[i]) else {
+                continue;
+            };
+            by_booking.entry(id).or_default().push(Detainer {
+                lodged_at,
+                lifted_at: lifted[i],
+                form: form[i].clone(),
+                warrant: warrant[i].clone(),
+                final_order: final_order[i],
+                ice_custody_at: ice[i],
+                detainer_id: det_id[i].clone(),
+            });
+        }
+    }
+    for ds in by_booking.values_mut() {
+        // Lodging order decides "the first detainer lodged" (SPEC 3.7).
+        ds.sort_by(|a, b| {
+            a.lodged_at
+                .cmp(&b.lodged_at)
+                .then_with(|| a.detainer_id.cmp(&b.detainer_id))
+        });
+    }
+
+    let booking_id = strs(cases, "booking_id")?;
+    let person_id = strs(cases, "person_id")?;
+    let last = strs(cases, "last_name")?;
+    let first = strs(cases, "first_name")?;
+    let dob = days(cases, "dob")?;
+    let booked = i64s(cases, "booked_at")?;
+    let eligible = i64s(cases, "eligible")?;
+    let source = strs(cases, "eligibility_source")?;
+    let released = i64s(cases, "released_at")?;
+    let reason = strs(cases, "release_reason")?;
+    let bail = strs(cases, "bail_status")?;
+    let files = strs(cases, SOURCE_FILE)?;
+    let rows = i64s(cases, SOURCE_ROW)?;
+
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("the epoch exists");
+    let mut holds = Vec::new();
+    for i in 0..cases.height() {
+        let Some(id) = booking_id[i].clone() else {
+            continue;
+        };
+        let Some(all) = by_booking.get(&id) else {
+            continue;
+        };
+        let lodged = interval::lodged_before_release(all, released[i]);
+        if lodged.is_empty() {
+            continue; // every detainer came after release: no hold
+        }
+        let iv = interval::hold_interval(eligible[i], released[i], as_of, &lodged);
+        let act = warrant::active(&lodged, iv.start, iv.end);
+        let warrant_status = warrant::warrant_status(&act, &p.rules.missing_warrant);
+        let form = lodged[0]
+            .form
+            .clone()
+            .unwrap_or_else(|| crate::model::UNKNOWN.to_string());
+        let (over_limit, limit_hours) = match (iv.start, iv.end) {
+            (Some(s), Some(e)) => limit48::limit(Some(&form), s, e, &p.tz),
+            _ => (None, None),
+        };
+        let past = flag::past_release(iv.minutes, p.rules.grace_minutes);
+        let first_lodged = lodged[0].lodged_at;
+        let basis_day = local_date(iv.start.unwrap_or(first_lodged), &p.tz);
+        let flagged = flag::flagged(
+            past,
+            &warrant_status,
+            iv.start.map(|s| local_date(s, &p.tz)),
+            p.rules.since,
+            p.rules.until,
+        );
+        let dob_date = dob[i].map(|d| epoch + chrono::Duration::days(d as i64));
+        let (person_key, match_basis) = person::person_key(
+            person_id[i].as_deref(),
+            last[i].as_deref(),
+            first[i].as_deref(),
+            dob_date,
+            &id,
+        );
+        let transferred = reason[i].as_deref() == Some("transfer_ice")
+            || lodged.iter().any(|d| d.ice_custody_at.is_some());
+        let mut det_ids: Vec<&str> = lodged
+            .iter()
+            .filter_map(|d| d.detainer_id.as_deref())
+            .collect();
+        det_ids.sort_unstable();
+        det_ids.dedup();
+        holds.push(Hold {
+            booking_id: id,
+            person_key,
+            match_basis,
+            person_id: person_id[i].clone(),
+            last_name: last[i].clone(),
+            first_name: first[i].clone(),
+            dob: dob[i],
+            booked_at: booked[i].unwrap_or(0),
+            eligible_at: eligible[i],
+            eligibility_source: match source[i].as_deref() {
+                Some("releases") => "releases",
+                Some("charges") => "charges",
+                _ => "none",
+            },
+            first_lodged_at: first_lodged,
+            hold_start: iv.start,
+            hold_end: iv.end,
+            hold_minutes: iv.minutes,
+            status: iv.status.name(),
+            past_release: past,
+            form,
+            warrant_status,
+            flagged,
+            over_limit,
+            limit_hours_counted: limit_hours,
+            regime: regime::regime(&p.state, basis_day),
+            released_at: released[i],
+            release_reason: reason[i].clone(),
+            bail_status: bail[i].clone(),
+            final_order: lodged
+                .iter()
+                .filter_map(|d| d.final_order)
+                .reduce(|a, b| a || b),
+            transferred_to_ice: transferred,
+            detainers: lodged.len() as u32,
+            detainer_ids: det_ids.join(";"),
+            year: basis_day.year(),
+            month: basis_day.month(),
+            source_file: files[i].clone().unwrap_or_default(),
+            source_row: rows[i].unwrap_or(0),
+        });
+    }
+    holds.sort_by(|a, b| {
+        (a.source_file.as_str(), a.source_row, a.booking_id.as_str()).cmp(&(
+            b.source_file.as_str(),
+            b.source_row,
+            b.booking_id.as_str(),
+        ))
+    });
+    Ok(holds)
+}
