@@ -1,0 +1,61 @@
+//! The command line (SPEC 5), with clap; doc comments are the help text.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Finds every person held in jail past release on an ICE detainer that no
+/// judge signed, measures each hold, and writes summaries, class-member lists
+/// and rejects.
+#[derive(Debug, Parser)]
+#[command(name = "detainer-audit", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the audit and write every output under --out.
+    Run {
+        /// Pipeline files, or folders of them (every *.toml).
+        #[arg(default_value = "pipelines")]
+        pipelines: Vec<PathBuf>,
+        /// Output folder; replaced as a whole when the run succeeds.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Replace --out even if it was not written by detainer-audit.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Validate pipeline files and inputs and print data-quality counts;
+    /// writes nothing.
+    Check {
+        /// Pipeline files, or folders of them (every *.toml).
+        #[arg(default_value = "pipelines")]
+        pipelines: Vec<PathBuf>,
+    },
+    /// Write synthetic county exports and their pipeline files.
+    Generate {
+        /// Random seed; the same seed gives byte-identical files.
+        #[arg(long, default_value_t = 20111)]
+        seed: u64,
+        /// Number of counties (county i uses export dialect i mod 3).
+        #[arg(long, default_value_t = 3)]
+        counties: usize,
+        /// First booking year.
+        #[arg(long, default_value_t = 2011)]
+        from: i32,
+        /// Last booking year (inclusive).
+        #[arg(long, default_value_t = 2026)]
+        to: i32,
+        /// Bookings per year across all counties.
+        #[arg(long, default_value_t = 280)]
+        bookings_per_year: u64,
+        /// Folder for the exports (one subfolder per county).
+        #[arg(long, default_value = "sample_data")]
+        out: PathBuf,
+        /// Folder for the pipeline files.
+        #[arg(long, default_value = "pipelines")]
+        pipelines: PathBuf,
+    },
+}

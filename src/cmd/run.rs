@@ -1,0 +1,218 @@
+//! `detainer-audit run`: every output of SPEC 6 for the pipelines given.
+
+use super::{over_reject_rate, process, County, WorkDir};
+use crate::ingest;
+use crate::outputs::{
+    self, class, holds::holds_frame, manifest::*, summary::summary_frame, OutputError, Written,
+};
+use std::path::{Path, PathBuf};
+
+/// What a run did, for the exit status.
+pub struct RunReport {
+    pub over_limit: Vec<String>,
+    pub counties: usize,
+    pub holds: usize,
+    pub flagged: usize,
+    pub members: usize,
+    pub rejected: u64,
+}
+
+pub fn run(pipeline_args: &[PathBuf], out: &Path, force: bool) -> anyhow::Result<RunReport> {
+    let files = crate::config::expand_arguments(pipeline_args)?;
+    let pipelines = crate::config::load_all(&files)?;
+    check_out(out, force)?;
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(outputs::io_err(parent))?;
+    let work = WorkDir::new(parent)?;
+    let counties = process(pipelines, &work.0)?;
+
+    // Everything is written to a fresh folder beside `out`, then swapped in.
+    let partial = work.0.join("out");
+    std::fs::create_dir_all(&partial).map_err(outputs::io_err(&partial))?;
+    let mut written: Vec<Written> = Vec::new();
+    let mut members = Vec::new();
+    for c in &counties {
+        let slug = &c.pipeline.slug;
+        let mut df = summary_frame(&c.pipeline, &c.audit).map_err(polars_at(out))?;
+        written.push(outputs::write_parquet(
+            &partial,
+            &format!("summary/county={slug}/part-0.parquet"),
+            &mut df,
+        )?);
+        let mut df = holds_frame(&c.pipeline, &c.audit.holds).map_err(polars_at(out))?;
+        written.push(private(
+            outputs::write_parquet(
+                &partial,
+                &format!("holds/county={slug}/part-0.parquet"),
+                &mut df,
+            )?,
+            &partial,
+        )?);
+        let mut df = c.rejects.clone();
+        written.push(private(
+            outputs::write_parquet(
+                &partial,
+                &format!("rejects/county={slug}/part-0.parquet"),
+                &mut df,
+            )?,
+            &partial,
+        )?);
+        members.extend(class::members(&c.pipeline, &c.audit.holds));
+    }
+    // One zone for the whole list where the counties share one.
+    let tz = match counties.first() {
+        Some(c) if counties.iter().all(|o| o.pipeline.tz == c.pipeline.tz) => c.pipeline.tz,
+        _ => chrono_tz::UTC,
+    };
+    let mut df = class::members_frame(&members, tz.name()).map_err(polars_at(out))?;
+    written.push(private(
+        outputs::write_parquet(&partial, "class_members.parquet", &mut df)?,
+        &partial,
+    )?);
+    let csv = class::members_csv(&members, &tz).map_err(|e| OutputError::Io {
+        path: out.join("class_members.csv"),
+        source: std::io::Error::other(e),
+    })?;
+    let path = partial.join("class_members.csv");
+    std::fs::write(&path, csv).map_err(outputs::io_err(&path))?;
+    written.push(private(
+        outputs::finish(&partial, "class_members.csv", members.len() as u64)?,
+        &partial,
+    )?);
+
+    let manifest = manifest(&counties, written)?;
+    let path = partial.join("manifest.json");
+    let text = serde_json::to_string_pretty(&manifest).map_err(|e| OutputError::Io {
+        path: path.clone(),
+        source: std::io::Error::other(e),
+    })?;
+    std::fs::write(&path, text + "\n").map_err(outputs::io_err(&path))?;
+    swap_into_place(&partial, out)?;
+
+    Ok(RunReport {
+        over_limit: counties.iter().flat_map(over_reject_rate).collect(),
+        counties: counties.len(),
+        holds: counties.iter().map(|c| c.audit.holds.len()).sum(),
+        flagged: counties
+            .iter()
+            .map(|c| c.audit.holds.iter().filter(|h| h.flagged).count())
+            .sum(),
+        members: members.len(),
+        rejected: counties.iter().map(|c| c.rejects.height() as u64).sum(),
+    })
+}
+
+fn polars_at(out: &Path) -> impl FnOnce(polars::prelude::PolarsError) -> OutputError + '_ {
+    move |source| OutputError::Polars {
+        path: out.to_path_buf(),
+        source,
+    }
+}
+
+/// Files with names, birth dates or raw rows are readable by their owner
+/// only.
+fn private(w: Written, root: &Path) -> Result<Written, OutputError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let path = root.join(&w.rel);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+            .map_err(outputs::io_err(&path))?;
+    }
+    #[cfg(not(unix))]
+    let _ = root;
+    Ok(w)
+}
+
+/// Refuses an `--out` that holds something this tool did not write.
+fn check_out(out: &Path, force: bool) -> Result<(), OutputError> {
+    if force || !out.exists() {
+        return Ok(());
+    }
+    let empty = std::fs::read_dir(out)
+        .map(|mut d| d.next().is_none())
+        .unwrap_or(false);
+    if empty || out.join("manifest.json").is_file() {
+        Ok(())
+    } else {
+        Err(OutputError::Foreign {
+            path: out.to_path_buf(),
+        })
+    }
+}
+
+/// Moves the finished outputs into place: the old `out` is set aside first
+/// and removed only once the new one is there.
+fn swap_into_place(partial: &Path, out: &Path) -> Result<(), OutputError> {
+    let old = out.with_file_name(format!(
+        ".{}.old-{}",
+        out.file_name()
+            .map_or("out".into(), |n| n.to_string_lossy()),
+        std::process::id()
+    ));
+    if out.exists() {
+        std::fs::rename(out, &old).map_err(outputs::io_err(out))?;
+    }
+    std::fs::rename(partial, out).map_err(outputs::io_err(out))?;
+    if old.exists() {
+        std::fs::remove_dir_all(&old).map_err(outputs::io_err(&old))?;
+    }
+    Ok(())
+}
+
+fn manifest(counties: &[County], written: Vec<Written>) -> Result<Manifest, OutputError> {
+    let mut pipelines = Vec::new();
+    for c in counties {
+        let p = &c.pipeline;
+        let sha256 = ingest::sha256_file(&p.file).map_err(outputs::io_err(&p.file))?;
+        let inputs = p
+            .inputs
+            .iter()
+            .map(|input| InputEntry {
+                index: input.index,
+                table: input.table.name().to_string(),
+                path: input.pattern.clone(),
+                files: c
+                    .files
+                    .iter()
+                    .filter(|f| f.input == input.index)
+                    .map(|f| FileEntry {
+                        path: f.stats.display.clone(),
+                        sha256: f.stats.sha256.clone(),
+                        rows_in: f.stats.rows_in,
+                        rows_used: f.rows_used(),
+                        rows_rejected: f.rows_rejected,
+                        rejected_by_reason: f.rejected_by_reason.clone(),
+                        unmapped_codes: f.stats.unmapped.clone(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        pipelines.push(PipelineEntry {
+            file: p.file.to_string_lossy().replace('\\', "/"),
+            sha256,
+            county: p.county.clone(),
+            slug: p.slug.clone(),
+            timezone: p.tz.name().to_string(),
+            as_of: outputs::local_text(c.audit.as_of, &p.tz),
+            as_of_source: c.audit.as_of_source.to_string(),
+            inputs,
+        });
+    }
+    Ok(Manifest {
+        tool: "detainer-audit",
+        version: env!("CARGO_PKG_VERSION"),
+        pipelines,
+        outputs: written
+            .into_iter()
+            .map(|w| OutputEntry {
+                path: w.rel,
+                sha256: w.sha256,
+                rows: w.rows,
+            })
+            .collect(),
+    })
+}

@@ -1,0 +1,101 @@
+//! The `detainer-audit` binary: parses the command line, runs the command,
+//! and maps the outcome to the exit status of SPEC 5: 0 success, 1 ran but
+//! rejects passed a pipeline's `max_reject_rate`, 2 configuration, usage or
+//! I/O error.
+
+use clap::Parser;
+use detainer_audit::cli::{Cli, Command};
+use detainer_audit::cmd;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            // A closed pipe (`| head`) is not an error of ours.
+            if err.chain().any(|e| {
+                e.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("error: {err}");
+            for cause in err.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Run {
+            pipelines,
+            out,
+            force,
+        } => {
+            let report = cmd::run::run(&pipelines, &out, force)?;
+            eprintln!(
+                "{} counties: {} holds, {} flagged, {} class members, {} rows rejected; outputs in {}",
+                report.counties,
+                report.holds,
+                report.flagged,
+                report.members,
+                report.rejected,
+                out.display()
+            );
+            if report.over_limit.is_empty() {
+                Ok(ExitCode::SUCCESS)
+            } else {
+                for line in &report.over_limit {
+                    eprintln!("over the reject limit: {line}");
+                }
+                eprintln!(
+                    "every output was written; see rejects/ for each rejected row and its reason"
+                );
+                Ok(ExitCode::from(1))
+            }
+        }
+        Command::Check { pipelines } => {
+            let (text, ok) = cmd::check::check(&pipelines)?;
+            print!("{text}");
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Generate {
+            seed,
+            counties,
+            from,
+            to,
+            bookings_per_year,
+            out,
+            pipelines,
+        } => {
+            let summary = cmd::generate::run(&detainer_audit::generate::GenerateOptions {
+                seed,
+                counties,
+                from_year: from,
+                to_year: to,
+                bookings_per_year,
+                data_dir: out,
+                pipelines_dir: pipelines,
+            })?;
+            for c in &summary.counties {
+                eprintln!(
+                    "{} ({}, {}): {} bookings in {} files",
+                    c.county,
+                    c.slug,
+                    c.dialect,
+                    c.bookings,
+                    c.files.len()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! The class-member list (SPEC 6): one row per person with a flagged hold.
+//!
+//! `days_held` counts each started 24 hours of each flagged hold (a hold of
+//! 25 hours is 2 days); `damages_estimate` is `per_day * days_held`, at most
+//! `cap` (the *Roy v. County of Los Angeles* settlement terms by default).
+
+use crate::config::Pipeline;
+use crate::rules::Hold;
+use polars::prelude::*;
+use std::collections::BTreeMap;
+
+use super::{date_column, datetime_column};
+
+/// One class member, before it becomes a row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Member {
+    /// The county's slug, as in the other outputs.
+    pub county: String,
+    pub county_name: String,
+    pub person_key: String,
+    pub person_id: Option<String>,
+    pub last_name: Option<String>,
+    pub first_name: Option<String>,
+    pub dob: Option<i32>,
+    pub flagged_holds: i64,
+    pub first_hold_start: i64,
+    pub last_hold_start: i64,
+    pub hold_hours_total: f64,
+    pub days_held: i64,
+    pub damages_estimate: f64,
+    pub booking_ids: String,
+    pub match_basis: String,
+}
+
+const MINUTES_PER_DAY: i64 = 24 * 60;
+
+pub fn members(p: &Pipeline, holds: &[Hold]) -> Vec<Member> {
+    let mut by_person: BTreeMap<&str, Vec<&Hold>> = BTreeMap::new();
+    for h in holds.iter().filter(|h| h.flagged) {
+        by_person.entry(&h.person_key).or_default().push(h);
+    }
+    by_person
+        .into_iter()
+        .map(|(key, mut hs)| {
+            hs.sort_by_key(|h| (h.hold_start, h.booking_id.clone()));
+            let latest = hs[hs.len() - 1];
+            let minutes: i64 = hs.iter().filter_map(|h| h.hold_minutes).sum();
+            let days: i64 = hs
+                .iter()
+                .filter_map(|h| h.hold_minutes)
+                .map(|m| (m + MINUTES_PER_DAY - 1) / MINUTES_PER_DAY)
+                .sum();
+            let mut ids: Vec<&str> = hs.iter().map(|h| h.booking_id.as_str()).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            Member {
+                county: p.slug.clone(),
+                county_name: p.county.clone(),
+                person_key: key.to_string(),
+                person_id: latest.person_id.clone(),
+                last_name: latest.last_name.clone(),
+                first_name: latest.first_name.clone(),
+                dob: latest.dob,
+                flagged_holds: hs.len() as i64,
+                first_hold_start: hs[0].hold_start.unwrap_or(0),
+                last_hold_start: latest.hold_start.unwrap_or(0),
+                hold_hours_total: minutes as f64 / 60.0,
+                days_held: days,
+                damages_estimate: (p.rules.per_day * days as f64).min(p.rules.cap),
+                booking_ids: ids.join(";"),
+                match_basis: latest.match_basis.to_string(),
+            }
+        })
+        .collect()
+}
+
+/// The class list as a frame; timestamps in `tz` (the pipelines' common
+/// zone, or UTC when they differ).
+pub fn members_frame(members: &[Member], tz: &str) -> PolarsResult<DataFrame> {
+    let s = |name: &str, f: &dyn Fn(&Member) -> Option<String>| -> Column {
+        Column::new(name.into(), members.iter().map(f).collect::<Vec<_>>())
+    };
+    let cols = vec![
+        s("county", &|m| Some(m.county.clone())),
+        s("county_name", &|m| Some(m.county_name.clone())),
+        s("person_key", &|m| Some(m.person_key.clone())),
+        s("person_id", &|m| m.person_id.clone()),
+        s("last_name", &|m| m.last_name.clone()),
+        s("first_name", &|m| m.first_name.clone()),
+        date_column("dob", members.iter().map(|m| m.dob).collect())?,
+        Column::new(
+            "flagged_holds".into(),
+            members.iter().map(|m| m.flagged_holds).collect::<Vec<_>>(),
+        ),
+        datetime_column(
+            "first_hold_start",
+            members.iter().map(|m| Some(m.first_hold_start)).collect(),
+            tz,
+        )?,
+        datetime_column(
+            "last_hold_start",
+            members.iter().map(|m| Some(m.last_hold_start)).collect(),
+            tz,
+        )?,
+        Column::new(
+            "hold_hours_total".into(),
+            members
+                .iter()
+                .map(|m| m.hold_hours_total)
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "days_held".into(),
+            members.iter().map(|m| m.days_held).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "damages_estimate".into(),
+            members
+                .iter()
+                .map(|m| m.damages_estimate)
+                .collect::<Vec<_>>(),
+        ),
+        s("booking_ids", &|m| Some(m.booking_ids.clone())),
+        s("match_basis", &|m| Some(m.match_basis.clone())),
+    ];
+    DataFrame::new(members.len(), cols)
+}
+
+/// The class list as CSV text: UTF-8, local times as `YYYY-MM-DD HH:MM:SS`.
+pub fn members_csv(members: &[Member], tz: &chrono_tz::Tz) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "county",
+        "county_name",
+        "person_key",
+        "person_id",
+        "last_name",
+        "first_name",
+        "dob",
+        "flagged_holds",
+        "first_hold_start",
+        "last_hold_start",
+        "hold_hours_total",
+        "days_held",
+        "damages_estimate",
+        "booking_ids",
+        "match_basis",
+    ])?;
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("the epoch exists");
+    for m in members {
+        w.write_record([
+            m.county.clone(),
+            m.county_name.clone(),
+            m.person_key.clone(),
+            m.person_id.clone().unwrap_or_default(),
+            m.last_name.clone().unwrap_or_default(),
+            m.first_name.clone().unwrap_or_default(),
+            m.dob
+                .map(|d| (epoch + chrono::Duration::days(d as i64)).to_string())
+                .unwrap_or_default(),
+            m.flagged_holds.to_string(),
+            super::local_text(m.first_hold_start, tz),
+            super::local_text(m.last_hold_start, tz),
+            format!("{:.2}", m.hold_hours_total),
+            m.days_held.to_string(),
+            format!("{:.2}", m.damages_estimate),
+            m.booking_ids.clone(),
+            m.match_basis.clone(),
+        ])?;
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}

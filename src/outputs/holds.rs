@@ -1,0 +1,91 @@
+//! The holds table (SPEC 6): one row per booking with a detainer lodged
+//! before release, datetimes as timestamps in the county's time zone.
+
+use crate::config::Pipeline;
+use crate::rules::Hold;
+use polars::prelude::*;
+
+use super::{date_column, datetime_column};
+
+pub fn holds_frame(p: &Pipeline, holds: &[Hold]) -> PolarsResult<DataFrame> {
+    let tz = p.tz.name();
+    let s = |name: &str, f: &dyn Fn(&Hold) -> Option<String>| -> Column {
+        Column::new(name.into(), holds.iter().map(f).collect::<Vec<_>>())
+    };
+    let t = |name: &str, f: &dyn Fn(&Hold) -> Option<i64>| -> PolarsResult<Column> {
+        datetime_column(name, holds.iter().map(f).collect(), tz)
+    };
+    let cols = vec![
+        // `county` is the slug, as in the Hive folder name, so that readers
+        // that take it from the path (DuckDB) and from the file agree.
+        s("county", &|_| Some(p.slug.clone())),
+        s("county_name", &|_| Some(p.county.clone())),
+        s("booking_id", &|h| Some(h.booking_id.clone())),
+        s("person_key", &|h| Some(h.person_key.clone())),
+        s("match_basis", &|h| Some(h.match_basis.to_string())),
+        s("person_id", &|h| h.person_id.clone()),
+        s("last_name", &|h| h.last_name.clone()),
+        s("first_name", &|h| h.first_name.clone()),
+        date_column("dob", holds.iter().map(|h| h.dob).collect())?,
+        t("booked_at", &|h| Some(h.booked_at))?,
+        t("eligible_at", &|h| h.eligible_at)?,
+        s("eligibility_source", &|h| {
+            Some(h.eligibility_source.to_string())
+        }),
+        t("first_lodged_at", &|h| Some(h.first_lodged_at))?,
+        t("hold_start", &|h| h.hold_start)?,
+        t("hold_end", &|h| h.hold_end)?,
+        Column::new(
+            "hold_minutes".into(),
+            holds.iter().map(|h| h.hold_minutes).collect::<Vec<_>>(),
+        ),
+        s("status", &|h| Some(h.status.to_string())),
+        Column::new(
+            "past_release".into(),
+            holds.iter().map(|h| h.past_release).collect::<Vec<_>>(),
+        ),
+        s("form", &|h| Some(h.form.clone())),
+        s("warrant_status", &|h| Some(h.warrant_status.clone())),
+        Column::new(
+            "flagged".into(),
+            holds.iter().map(|h| h.flagged).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "over_limit".into(),
+            holds.iter().map(|h| h.over_limit).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "limit_hours_counted".into(),
+            holds
+                .iter()
+                .map(|h| h.limit_hours_counted)
+                .collect::<Vec<_>>(),
+        ),
+        s("regime", &|h| Some(h.regime.to_string())),
+        t("released_at", &|h| h.released_at)?,
+        s("release_reason", &|h| h.release_reason.clone()),
+        s("bail_status", &|h| h.bail_status.clone()),
+        Column::new(
+            "final_order".into(),
+            holds.iter().map(|h| h.final_order).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "transferred_to_ice".into(),
+            holds
+                .iter()
+                .map(|h| h.transferred_to_ice)
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "detainers".into(),
+            holds.iter().map(|h| h.detainers as i64).collect::<Vec<_>>(),
+        ),
+        s("detainer_ids", &|h| Some(h.detainer_ids.clone())),
+        s("source_file", &|h| Some(h.source_file.clone())),
+        Column::new(
+            "source_row".into(),
+            holds.iter().map(|h| h.source_row).collect::<Vec<_>>(),
+        ),
+    ];
+    DataFrame::new(holds.len(), cols)
+}

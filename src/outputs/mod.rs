@@ -1,0 +1,125 @@
+//! Outputs of SPEC 6: holds, summary, class members, rejects, manifest.
+//!
+//! Only this module writes result files. Everything is written into a
+//! private folder beside `--out` and moved into place when the whole run has
+//! succeeded, so a reader never finds half a result. Rows are sorted and no
+//! clock time is written, so the same inputs give byte-identical files.
+
+pub mod class;
+pub mod holds;
+pub mod manifest;
+pub mod summary;
+
+use polars::prelude::*;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("{}: cannot write: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}: cannot write: {source}", path.display())]
+    Polars {
+        path: PathBuf,
+        #[source]
+        source: PolarsError,
+    },
+    #[error("{}: exists and was not written by detainer-audit (no manifest.json); \
+             choose another --out or remove it", path.display())]
+    Foreign { path: PathBuf },
+}
+
+/// A file written, for the manifest.
+#[derive(Debug, Clone)]
+pub struct Written {
+    /// Path relative to `--out`, with `/`.
+    pub rel: String,
+    pub sha256: String,
+    pub rows: u64,
+}
+
+pub fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
+    move |source| OutputError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Writes `df` as Parquet at `root/rel` (zstd, statistics, one row group per
+/// 128k rows) and returns what the manifest records.
+pub fn write_parquet(root: &Path, rel: &str, df: &mut DataFrame) -> Result<Written, OutputError> {
+    let path = root.join(rel);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+    }
+    let file = std::fs::File::create(&path).map_err(io_err(&path))?;
+    ParquetWriter::new(file)
+        .with_compression(ParquetCompression::Zstd(None))
+        .with_row_group_size(Some(128 * 1024))
+        .finish(df)
+        .map_err(|source| OutputError::Polars {
+            path: path.clone(),
+            source,
+        })?;
+    finish(root, rel, df.height() as u64)
+}
+
+/// Records a file written under `root`.
+pub fn finish(root: &Path, rel: &str, rows: u64) -> Result<Written, OutputError> {
+    let path = root.join(rel);
+    let sha256 = crate::ingest::sha256_file(&path).map_err(io_err(&path))?;
+    Ok(Written {
+        rel: rel.to_string(),
+        sha256,
+        rows,
+    })
+}
+
+/// A UTC-microsecond column as timestamps in `tz`.
+pub fn datetime_column(name: &str, values: Vec<Option<i64>>, tz: &str) -> PolarsResult<Column> {
+    let tz = TimeZone::opt_try_new(Some(tz))?;
+    Column::new(name.into(), values).cast(&DataType::Datetime(TimeUnit::Microseconds, tz))
+}
+
+/// Days since 1970-01-01 as a date column.
+pub fn date_column(name: &str, values: Vec<Option<i32>>) -> PolarsResult<Column> {
+    Column::new(name.into(), values).cast(&DataType::Date)
+}
+
+/// Local time text of a UTC-microsecond instant, for CSV.
+pub fn local_text(micros: i64, tz: &chrono_tz::Tz) -> String {
+    chrono::DateTime::<chrono::Utc>::from_timestamp_micros(micros)
+        .unwrap_or_default()
+        .with_timezone(tz)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+/// Linear-interpolated quantile of sorted values (as polars'
+/// `QuantileMethod::Linear` and DuckDB's `quantile_cont`).
+pub fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let pos = q * (sorted.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = pos.ceil() as usize;
+    Some(sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quantile;
+
+    #[test]
+    fn quantiles_interpolate_linearly() {
+        assert_eq!(quantile(&[], 0.5), None);
+        assert_eq!(quantile(&[1.0, 2.0, 3.0, 10.0], 0.5), Some(2.5));
+        let p90 = quantile(&[1.0, 2.0, 3.0, 10.0], 0.9).unwrap();
+        assert!((p90 - 7.9).abs() < 1e-9, "{p90}");
+        assert_eq!(quantile(&[4.0], 0.9), Some(4.0));
+    }
+}
