@@ -1,0 +1,299 @@
+//! `run` on the hand-made fixture (tests/fixtures/hand): every hold's
+//! minutes, flags and 48-hour results were worked out by hand, below, from
+//! the rows of bookings.csv and detainers.csv.
+
+mod common;
+
+use common::*;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn run_hand(dir: &Path) -> std::process::Output {
+    copy_dir(&root().join("tests/fixtures/hand"), &dir.join("hand"));
+    run(&["run", "hand/pipeline.toml", "--out", "out"], dir)
+}
+
+fn by(rows: Vec<Row>, key: &str) -> BTreeMap<String, Row> {
+    rows.into_iter().map(|r| (r[key].clone(), r)).collect()
+}
+
+#[test]
+fn holds_match_the_hand_worked_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_hand(dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o)); // 8 of 22 booking rows rejected: above 1%
+    let holds = by(
+        read_parquet(
+            &dir.path()
+                .join("out/holds/county=hand-county/part-0.parquet"),
+        ),
+        "booking_id",
+    );
+    // Bookings with a detainer lodged before release: B01..B11.
+    assert_eq!(
+        holds.keys().cloned().collect::<Vec<_>>(),
+        ["B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B09", "B10", "B11"]
+    );
+    let check = |id: &str, field: &str, want: &str| {
+        assert_eq!(holds[id][field], want, "{id}.{field}");
+    };
+    // B01: spring forward. Eligible Sat 2019-03-09 22:00 PST, released Sun
+    // 04:00 PDT: 6 hours on the wall clock, 5 hours of real time.
+    check("B01", "hold_minutes", "300");
+    check("B01", "hold_start", "2019-03-09T22:00:00-08:00");
+    check("B01", "hold_end", "2019-03-10T04:00:00-07:00");
+    check("B01", "limit_hours_counted", "5.0");
+    check("B01", "over_limit", "false");
+    check("B01", "flagged", "true");
+    check("B01", "warrant_status", "administrative");
+    check("B01", "regime", "values_act");
+    // B02: fall back. Released at 01:30 on 2019-11-03, which happens twice:
+    // the earlier instant (PDT) is taken, so 00:30 to 01:30 is 60 minutes.
+    check("B02", "hold_minutes", "60");
+    check("B02", "hold_end", "2019-11-03T01:30:00-07:00");
+    // B03: 23:00 PDT to 03:00 PST across the repeated hour: 5 hours.
+    check("B03", "hold_minutes", "300");
+    check("B03", "warrant_status", "none");
+    check("B03", "flagged", "true");
+    // B04: I-247D over Thanksgiving 2016. Wed 11-23 18:00 to Mon 11-28
+    // 19:00 is 121 calendar hours; counted: Wed 6 + Thu 0 (holiday) + Fri 24
+    // + Sat/Sun 0 + Mon 19 = 49 > 48.
+    check("B04", "hold_minutes", "7260");
+    check("B04", "form", "I-247D");
+    check("B04", "limit_hours_counted", "49.0");
+    check("B04", "over_limit", "true");
+    check("B04", "regime", "trust_act");
+    // B05: New Year's Day 2017 was a Sunday, observed Monday 01-02. Fri
+    // 12-30 12:00 to Tue 01-03 12:00: 96 calendar hours; counted Fri 12 +
+    // Tue 12 = 24.
+    check("B05", "hold_minutes", "5760");
+    check("B05", "limit_hours_counted", "24.0");
+    check("B05", "over_limit", "false");
+    // B06: a judicial warrant: measured, never flagged.
+    check("B06", "hold_minutes", "600");
+    check("B06", "warrant_status", "judicial");
+    check("B06", "flagged", "false");
+    // B07: warrant code XX9 is not mapped: unknown, past release, not flagged.
+    check("B07", "warrant_status", "unknown");
+    check("B07", "past_release", "true");
+    check("B07", "flagged", "false");
+    // B08: detainer lifted 09:00, before eligibility at 12:00: 0 minutes.
+    check("B08", "hold_minutes", "0");
+    check("B08", "status", "closed");
+    check("B08", "past_release", "false");
+    check("B08", "flagged", "false");
+    // B09: still held; measured to as_of 2026-06-30 00:00 from 06-28 00:00.
+    check("B09", "status", "open");
+    check("B09", "hold_minutes", "2880");
+    check("B09", "limit_hours_counted", "48.0");
+    check("B09", "over_limit", "false");
+    check("B09", "flagged", "true");
+    // B10: an I-247N authorizes no detention: 30 minutes is over its limit.
+    check("B10", "form", "I-247N");
+    check("B10", "hold_minutes", "30");
+    check("B10", "limit_hours_counted", "0.5");
+    check("B10", "over_limit", "true");
+    // B11: detainer keyed by person P11, lodged 2019-08-02 (date only: end of
+    // day), inside B11's custody window, not B12's (2018).
+    check("B11", "hold_minutes", "360");
+    check("B11", "hold_start", "2019-08-05T10:00:00-07:00");
+    check("B11", "eligibility_source", "releases");
+    check("B11", "source_file", "bookings.csv");
+    check("B11", "source_row", "11");
+    // Timestamps carry the county's zone for every reader.
+    let t = column_type(
+        &dir.path()
+            .join("out/holds/county=hand-county/part-0.parquet"),
+        "hold_start",
+    );
+    assert!(t.contains("America/Los_Angeles"), "{t}");
+}
+
+#[test]
+fn every_bad_row_is_rejected_with_its_reason_and_the_counts_reconcile() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_hand(dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let rejects = read_parquet(
+        &dir.path()
+            .join("out/rejects/county=hand-county/part-0.parquet"),
+    );
+    let got: Vec<(String, String, String)> = rejects
+        .iter()
+        .map(|r| {
+            (
+                r["table"].clone(),
+                r["source_row"].clone(),
+                r["reason"].clone(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, String, String)> = [
+        ("bookings", "16", "nonexistent_local_time"),
+        ("bookings", "17", "bad_datetime"),
+        ("bookings", "18", "release_before_booking"),
+        ("bookings", "19", "conflicting_release"),
+        ("bookings", "20", "duplicate_row"),
+        ("bookings", "22", "duplicate_row"),
+        ("detainers", "12", "no_booking"),
+        ("detainers", "13", "no_booking_for_person"),
+        ("releases", "16", "no_booking"),
+        ("releases", "17", "no_booking"),
+        ("releases", "18", "release_before_booking"),
+        ("releases", "19", "conflicting_duplicate"),
+        ("releases", "20", "conflicting_duplicate"),
+        ("releases", "22", "duplicate_row"),
+    ]
+    .iter()
+    .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+    .collect();
+    assert_eq!(got, want);
+    // Raw values are there, also for rows rejected after staging.
+    let dup = rejects
+        .iter()
+        .find(|r| r["table"] == "releases" && r["source_row"] == "19")
+        .unwrap();
+    assert!(
+        dup["raw"].contains("\"RELEASED\":\"2019-04-02 12:00\""),
+        "{}",
+        dup["raw"]
+    );
+    assert!(
+        dup["detail"].contains("bookings.csv row 20"),
+        "{}",
+        dup["detail"]
+    );
+    let gap = rejects
+        .iter()
+        .find(|r| r["reason"] == "nonexistent_local_time")
+        .unwrap();
+    assert!(gap["raw"].contains("2019-03-10 02:30"));
+    assert_eq!(gap["source_line"], "17"); // header is line 1
+
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("out/manifest.json")).unwrap(),
+    )
+    .unwrap();
+    let inputs = manifest["pipelines"][0]["inputs"].as_array().unwrap();
+    let counts: Vec<(u64, u64, u64)> = inputs
+        .iter()
+        .map(|i| {
+            let f = &i["files"][0];
+            (
+                f["rows_in"].as_u64().unwrap(),
+                f["rows_used"].as_u64().unwrap(),
+                f["rows_rejected"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(counts, vec![(22, 16, 6), (22, 16, 6), (13, 11, 2)]);
+    assert_eq!(
+        inputs[1]["files"][0]["unmapped_codes"]["release_reason"]["WEIRD"],
+        1
+    );
+    assert_eq!(inputs[2]["files"][0]["unmapped_codes"]["warrant"]["XX9"], 1);
+}
+
+#[test]
+fn summary_and_class_members() {
+    let dir = tempfile::tempdir().unwrap();
+    run_hand(dir.path());
+    let summary = read_parquet(
+        &dir.path()
+            .join("out/summary/county=hand-county/part-0.parquet"),
+    );
+    // 2011-01 through the month of as_of (2026-06), every month present.
+    assert_eq!(summary.len(), 15 * 12 + 6);
+    let month = |y: &str, m: &str| {
+        summary
+            .iter()
+            .find(|r| r["year"] == y && r["month"] == m)
+            .unwrap()
+            .clone()
+    };
+    let june = month("2019", "6");
+    assert_eq!(june["bookings"], "3");
+    assert_eq!(june["bookings_with_detainer"], "3");
+    assert_eq!(june["holds"], "2");
+    assert_eq!(june["flagged"], "0");
+    assert_eq!(june["warrant_unknown"], "1");
+    assert_eq!(june["hold_hours_total"], "11.0");
+    assert_eq!(june["hold_hours_max"], "10.0");
+    let nov = month("2019", "11");
+    assert_eq!(nov["holds"], "2");
+    assert_eq!(nov["flagged"], "2");
+    assert_eq!(nov["flagged_persons"], "2");
+    // Bookings without a detainer released 10, 20, 90 and 5 minutes after
+    // eligibility in 2019: median 15.
+    assert_eq!(
+        month("2019", "2")["baseline_release_minutes_median"],
+        "15.0"
+    );
+    assert_eq!(month("2016", "11")["regime"], "trust_act");
+    assert_eq!(month("2016", "11")["over_limit"], "1");
+    assert!(!summary[0].contains_key("last_name"));
+    // `county` is the slug, as in the folder name: DuckDB's hive_partitioning
+    // and a plain read of the file agree.
+    assert_eq!(summary[0]["county"], "hand-county");
+    assert_eq!(summary[0]["county_name"], "Hand County");
+
+    let members = by(
+        read_parquet(&dir.path().join("out/class_members.parquet")),
+        "person_key",
+    );
+    assert_eq!(
+        members.keys().cloned().collect::<Vec<_>>(),
+        ["id:P01", "id:P02", "id:P03", "id:P04", "id:P05", "id:P09", "id:P10", "id:P11"]
+    );
+    // 7260 minutes = 5 days and 1 hour: 6 started days.
+    assert_eq!(members["id:P04"]["days_held"], "6");
+    assert_eq!(members["id:P04"]["damages_estimate"], "6000.0");
+    assert_eq!(members["id:P05"]["days_held"], "4");
+    assert_eq!(members["id:P11"]["booking_ids"], "B11");
+    assert_eq!(members["id:P11"]["match_basis"], "person_id");
+    let csv = std::fs::read_to_string(dir.path().join("out/class_members.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 9);
+    assert!(csv.contains("Delta,Di,1983-04-04,1,2016-11-23 18:00:00"));
+}
+
+#[test]
+fn same_inputs_give_byte_identical_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    run_hand(dir.path());
+    let first = std::fs::read(dir.path().join("out/manifest.json")).unwrap();
+    run(&["run", "hand/pipeline.toml", "--out", "out2"], dir.path());
+    let second = std::fs::read(dir.path().join("out2/manifest.json")).unwrap();
+    // The manifest holds the SHA-256 of every output file.
+    assert_eq!(first, second);
+}
+
+#[cfg(unix)]
+#[test]
+fn files_with_names_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    run_hand(dir.path());
+    for f in [
+        "out/class_members.csv",
+        "out/class_members.parquet",
+        "out/holds/county=hand-county/part-0.parquet",
+        "out/rejects/county=hand-county/part-0.parquet",
+    ] {
+        let mode = std::fs::metadata(dir.path().join(f))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{f}");
+    }
+}
+
+#[test]
+fn a_foreign_out_folder_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("out")).unwrap();
+    std::fs::write(dir.path().join("out/thesis.docx"), "mine").unwrap();
+    let o = run_hand(dir.path());
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not written by detainer-audit"));
+    assert!(dir.path().join("out/thesis.docx").exists());
+}
