@@ -214,9 +214,9 @@ fn reconcile(staged: &[Staged], rejects: &DataFrame) -> PolarsResult<Vec<Reconci
         .group_by([col("table"), col(ingest::SOURCE_FILE), col("reason")])
         .agg([len().alias("n")])
         .collect()?;
-    let tables = rules_frame_strs(&counts, "table")?;
-    let files = rules_frame_strs(&counts, ingest::SOURCE_FILE)?;
-    let reasons = rules_frame_strs(&counts, "reason")?;
+    let tables = crate::rules::frame::strs(&counts, "table")?;
+    let files = crate::rules::frame::strs(&counts, ingest::SOURCE_FILE)?;
+    let reasons = crate::rules::frame::strs(&counts, "reason")?;
     let n = counts.column("n")?.cast(&DataType::Int64)?;
     let n: Vec<i64> = n.i64()?.iter().map(|v| v.unwrap_or(0)).collect();
     Ok(staged
@@ -240,15 +240,6 @@ fn reconcile(staged: &[Staged], rejects: &DataFrame) -> PolarsResult<Vec<Reconci
                 rejected_by_reason: by_reason,
             }
         })
-        .collect())
-}
-
-fn rules_frame_strs(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>> {
-    Ok(df
-        .column(name)?
-        .str()?
-        .iter()
-        .map(|o| o.map(str::to_string))
         .collect())
 }
 

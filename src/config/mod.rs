@@ -7,7 +7,7 @@
 mod raw;
 
 use crate::model::{self, DateOnly, Kind, Table};
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 use raw::{RawColumn, RawFormats, RawInput, RawPipeline};
 use std::collections::BTreeMap;
@@ -378,16 +378,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// Lower-case ASCII slug of a county name: `San Luis Obispo` → `san-luis-obispo`.
 pub fn slugify(name: &str) -> String {
     let mut slug = String::new();
-    for c in name.chars() {
-        let c = match c {
-            'á' | 'à' | 'ä' | 'â' | 'Á' => 'a',
-            'é' | 'è' | 'ë' | 'ê' | 'É' => 'e',
-            'í' | 'ì' | 'ï' | 'î' | 'Í' => 'i',
-            'ó' | 'ò' | 'ö' | 'ô' | 'Ó' => 'o',
-            'ú' | 'ù' | 'ü' | 'û' | 'Ú' => 'u',
-            'ñ' | 'Ñ' => 'n',
-            c => c,
-        };
+    for c in name.chars().map(crate::rules::person::fold_accent) {
         if c.is_ascii_alphanumeric() {
             slug.push(c.to_ascii_lowercase());
         } else if !slug.is_empty() && !slug.ends_with('-') {
@@ -484,11 +475,20 @@ fn validate(c: &mut Checker, raw: RawPipeline) -> Option<Pipeline> {
         None => None,
         Some(s) => {
             let parsed = parse_local_datetime(s);
-            if parsed.is_none() {
-                c.report(
+            match (parsed, tz) {
+                (None, _) => c.report(
                     &[Key("as_of")],
                     format!("`{s}` is not a local datetime like \"2026-06-30T00:00:00\""),
-                );
+                ),
+                // SPEC 3.3: a local time in the skipped DST hour is never shifted.
+                (Some(t), Some(tz)) if tz.from_local_datetime(&t).earliest().is_none() => c.report(
+                    &[Key("as_of")],
+                    format!(
+                        "`{s}` does not exist in {} (clocks skip that hour)",
+                        tz.name()
+                    ),
+                ),
+                _ => {}
             }
             parsed
         }
@@ -953,6 +953,20 @@ lodged_at = "LODGED"
         ] {
             assert!(text.contains(needle), "missing {needle:?} in\n{text}");
         }
+    }
+
+    #[test]
+    fn as_of_in_the_dst_gap_is_an_error() {
+        let dir = fixture_dir();
+        let f = write(
+            dir.path(),
+            "slo.toml",
+            &GOOD.replace("2026-06-30T00:00:00", "2019-03-10T02:30:00"),
+        );
+        let err = load_all(&[f]).unwrap_err();
+        assert_eq!(err.0.len(), 1);
+        assert_eq!(err.0[0].key, "as_of");
+        assert!(err.0[0].message.contains("does not exist"));
     }
 
     #[test]

@@ -382,9 +382,11 @@ pub fn stage_file(
     let mut rows_writer = batched_writer(&rows_path, &schema)?;
     let mut rejects_writer = batched_writer(&rejects_path, &reject_schema())?;
 
-    let mut builders: Vec<Builder> = fields.iter().map(|f| Builder::for_kind(f.kind)).collect();
-    let mut src_rows: Vec<i64> = Vec::new();
-    let mut src_lines: Vec<i64> = Vec::new();
+    let mut batch = RowBatch {
+        rows: Vec::new(),
+        lines: Vec::new(),
+        builders: fields.iter().map(|f| Builder::for_kind(f.kind)).collect(),
+    };
     let mut rejects: Vec<Reject> = Vec::new();
     let mut stats = FileStats {
         path: path.to_path_buf(),
@@ -539,9 +541,9 @@ pub fn stage_file(
             continue;
         }
 
-        src_rows.push(record.row as i64);
-        src_lines.push(record.line as i64);
-        for (b, pos) in builders.iter_mut().zip(&field_map) {
+        batch.rows.push(record.row as i64);
+        batch.lines.push(record.line as i64);
+        for (b, pos) in batch.builders.iter_mut().zip(&field_map) {
             let v = pos.and_then(|p| values[p].take());
             match (b, v) {
                 (Builder::Str(col), Some(Value::Str(s))) => col.push(Some(s)),
@@ -552,31 +554,15 @@ pub fn stage_file(
                 (b, _) => b.push_null(),
             }
         }
-        if src_rows.len() >= BATCH_ROWS {
-            flush_rows(
-                &mut rows_writer,
-                &rows_path,
-                &display,
-                &mut src_rows,
-                &mut src_lines,
-                &mut builders,
-                fields,
-            )?;
+        if batch.rows.len() >= BATCH_ROWS {
+            batch.flush(&mut rows_writer, &rows_path, &display, fields)?;
         }
         if rejects.len() >= BATCH_ROWS {
             flush_rejects(&mut rejects_writer, &rejects_path, &mut rejects, &mut stats)?;
         }
     }
     drop(source);
-    flush_rows(
-        &mut rows_writer,
-        &rows_path,
-        &display,
-        &mut src_rows,
-        &mut src_lines,
-        &mut builders,
-        fields,
-    )?;
+    batch.flush(&mut rows_writer, &rows_path, &display, fields)?;
     flush_rejects(&mut rejects_writer, &rejects_path, &mut rejects, &mut stats)?;
     let stage = |source| IngestError::Stage {
         path: rows_path.clone(),
@@ -654,38 +640,45 @@ fn batched_writer(
         })
 }
 
-#[allow(clippy::too_many_arguments)]
-fn flush_rows(
-    writer: &mut polars::io::parquet::write::BatchedWriter<std::fs::File>,
-    path: &Path,
-    display: &str,
-    rows: &mut Vec<i64>,
-    lines: &mut Vec<i64>,
-    builders: &mut [Builder],
-    fields: &[crate::model::Field],
-) -> Result<(), IngestError> {
-    if rows.is_empty() {
-        return Ok(());
+/// Staged rows not yet written: source row and line, and one builder per
+/// field of the table.
+struct RowBatch {
+    rows: Vec<i64>,
+    lines: Vec<i64>,
+    builders: Vec<Builder>,
+}
+
+impl RowBatch {
+    fn flush(
+        &mut self,
+        writer: &mut polars::io::parquet::write::BatchedWriter<std::fs::File>,
+        path: &Path,
+        display: &str,
+        fields: &[crate::model::Field],
+    ) -> Result<(), IngestError> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let stage = |source| IngestError::Stage {
+            path: path.to_path_buf(),
+            source,
+        };
+        let n = self.rows.len();
+        let mut cols = vec![
+            Column::new_scalar(
+                SOURCE_FILE.into(),
+                Scalar::from(PlSmallStr::from(display)),
+                n,
+            ),
+            Column::new(SOURCE_ROW.into(), std::mem::take(&mut self.rows)),
+            Column::new(SOURCE_LINE.into(), std::mem::take(&mut self.lines)),
+        ];
+        for (b, f) in self.builders.iter_mut().zip(fields) {
+            cols.push(b.take(f.name).map_err(stage)?);
+        }
+        let df = DataFrame::new(n, cols).map_err(stage)?;
+        writer.write_batch(&df).map_err(stage)
     }
-    let stage = |source| IngestError::Stage {
-        path: path.to_path_buf(),
-        source,
-    };
-    let n = rows.len();
-    let mut cols = vec![
-        Column::new_scalar(
-            SOURCE_FILE.into(),
-            Scalar::from(PlSmallStr::from(display)),
-            n,
-        ),
-        Column::new(SOURCE_ROW.into(), std::mem::take(rows)),
-        Column::new(SOURCE_LINE.into(), std::mem::take(lines)),
-    ];
-    for (b, f) in builders.iter_mut().zip(fields) {
-        cols.push(b.take(f.name).map_err(stage)?);
-    }
-    let df = DataFrame::new(n, cols).map_err(stage)?;
-    writer.write_batch(&df).map_err(stage)
 }
 
 fn flush_rejects(

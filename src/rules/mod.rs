@@ -15,7 +15,7 @@ pub mod baseline;
 pub mod dedupe;
 pub mod eligibility;
 pub mod flag;
-mod frame;
+pub(crate) mod frame;
 pub mod interval;
 pub mod limit48;
 pub mod person;
@@ -223,11 +223,8 @@ fn run(p: &Pipeline, staged: &[Staged]) -> PolarsResult<Audit> {
     let detainers = scan(staged, Table::Detainers)?;
     let (as_of, as_of_source) = match p.as_of {
         Some(local) => (
-            crate::ingest::parse::local_to_utc_micros(local, &p.tz).unwrap_or_else(|_| {
-                // A non-existent local as_of (inside a DST gap) reads an hour later.
-                crate::ingest::parse::local_to_utc_micros(local + chrono::Duration::hours(1), &p.tz)
-                    .unwrap_or(0)
-            }),
+            // The pipeline check rejects an as_of in a DST gap.
+            crate::ingest::parse::local_to_utc_micros(local, &p.tz).unwrap_or_default(),
             "pipeline",
         ),
         None => (newest_time(&joined, &detainers)?, "newest_record"),

@@ -18,19 +18,7 @@ use chrono::NaiveDate;
 /// space.
 pub fn normalize_name(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
-    for c in name.chars() {
-        let c = match c {
-            'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' | 'Á' | 'À' | 'Â' | 'Ä' | 'Ã' | 'Å' => {
-                'A'
-            }
-            'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' | 'Ë' => 'E',
-            'í' | 'ì' | 'î' | 'ï' | 'Í' | 'Ì' | 'Î' | 'Ï' => 'I',
-            'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'Ó' | 'Ò' | 'Ô' | 'Ö' | 'Õ' => 'O',
-            'ú' | 'ù' | 'û' | 'ü' | 'Ú' | 'Ù' | 'Û' | 'Ü' => 'U',
-            'ñ' | 'Ñ' => 'N',
-            'ç' | 'Ç' => 'C',
-            c => c,
-        };
+    for c in name.chars().map(fold_accent) {
         if c.is_alphanumeric() {
             out.extend(c.to_uppercase());
         } else if !out.is_empty() && !out.ends_with(' ') {
@@ -38,6 +26,28 @@ pub fn normalize_name(name: &str) -> String {
         }
     }
     out.trim_end().to_string()
+}
+
+/// The Latin letter under a Latin-1 accented one (`ñ` → `n`, `É` → `E`),
+/// so that a name keyed with and without accents matches.
+pub fn fold_accent(c: char) -> char {
+    match c {
+        'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' => 'a',
+        'Á' | 'À' | 'Â' | 'Ä' | 'Ã' | 'Å' => 'A',
+        'é' | 'è' | 'ê' | 'ë' => 'e',
+        'É' | 'È' | 'Ê' | 'Ë' => 'E',
+        'í' | 'ì' | 'î' | 'ï' => 'i',
+        'Í' | 'Ì' | 'Î' | 'Ï' => 'I',
+        'ó' | 'ò' | 'ô' | 'ö' | 'õ' => 'o',
+        'Ó' | 'Ò' | 'Ô' | 'Ö' | 'Õ' => 'O',
+        'ú' | 'ù' | 'û' | 'ü' => 'u',
+        'Ú' | 'Ù' | 'Û' | 'Ü' => 'U',
+        'ñ' => 'n',
+        'Ñ' => 'N',
+        'ç' => 'c',
+        'Ç' => 'C',
+        c => c,
+    }
 }
 
 /// `(person_key, match_basis)` of a booking.
