@@ -90,6 +90,7 @@ pub fn run(pipeline_args: &[PathBuf], out: &Path, force: bool) -> anyhow::Result
         source: std::io::Error::other(e),
     })?;
     std::fs::write(&path, text + "\n").map_err(outputs::io_err(&path))?;
+    pause_for_tests();
     swap_into_place(&partial, out)?;
 
     Ok(RunReport {
@@ -103,6 +104,17 @@ pub fn run(pipeline_args: &[PathBuf], out: &Path, force: bool) -> anyhow::Result
         members: members.len(),
         rejected: counties.iter().map(|c| c.rejects.height() as u64).sum(),
     })
+}
+
+/// Test hook: `DETAINER_AUDIT_PAUSE_BEFORE_PUBLISH_MS` makes a run wait,
+/// outputs complete but not yet in place, so a test can kill it there.
+fn pause_for_tests() {
+    if let Some(ms) = std::env::var("DETAINER_AUDIT_PAUSE_BEFORE_PUBLISH_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
 }
 
 fn polars_at(out: &Path) -> impl FnOnce(polars::prelude::PolarsError) -> OutputError + '_ {

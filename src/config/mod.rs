@@ -101,6 +101,8 @@ impl Rules {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Csv,
+    Xlsx,
+    Parquet,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,6 +124,8 @@ pub struct Input {
     pub format: Format,
     pub delimiter: u8,
     pub encoding: Encoding,
+    /// Sheet name (xlsx only); the first sheet when absent.
+    pub sheet: Option<String>,
     pub skip_rows: usize,
     pub null_values: Vec<String>,
     pub columns: Vec<ColumnMap>,
@@ -653,19 +657,25 @@ fn validate_input(c: &mut Checker, base: &Path, i: usize, ri: &RawInput) -> Opti
             ),
         );
     }
-    let format = match ri.format.as_deref() {
-        None | Some("csv") => Some(Format::Csv),
-        Some(other @ ("xlsx" | "parquet")) => {
-            c.report(
-                &at("format"),
-                format!("format `{other}` is not supported by this version; export as CSV"),
-            );
-            None
+    // Without `format`, the extension of the path decides.
+    let by_extension = || {
+        let ext = Path::new(&ri.path)
+            .extension()
+            .map(|e| e.to_string_lossy().to_lowercase());
+        match ext.as_deref() {
+            Some("xlsx" | "xlsm" | "xls") => "xlsx",
+            Some("parquet" | "pq") => "parquet",
+            _ => "csv",
         }
-        Some(other) => {
+    };
+    let format = match ri.format.as_deref().unwrap_or_else(by_extension) {
+        "csv" => Some(Format::Csv),
+        "xlsx" => Some(Format::Xlsx),
+        "parquet" => Some(Format::Parquet),
+        other => {
             c.report(
                 &at("format"),
-                format!("`{other}` is not a format; formats: csv"),
+                format!("`{other}` is not a format; formats: csv, xlsx, parquet"),
             );
             None
         }
@@ -694,7 +704,7 @@ fn validate_input(c: &mut Checker, base: &Path, i: usize, ri: &RawInput) -> Opti
             None
         }
     };
-    if ri.sheet.is_some() {
+    if ri.sheet.is_some() && format != Some(Format::Xlsx) {
         c.report(&at("sheet"), "`sheet` applies to xlsx inputs only");
     }
 
@@ -831,6 +841,7 @@ fn validate_input(c: &mut Checker, base: &Path, i: usize, ri: &RawInput) -> Opti
         format: format?,
         delimiter: delimiter?,
         encoding: encoding?,
+        sheet: ri.sheet.clone(),
         skip_rows: ri.skip_rows.unwrap_or(0),
         null_values: ri
             .null_values

@@ -7,36 +7,12 @@
 //! Records are read one at a time from a buffered reader: a file is never
 //! held in memory whole.
 
+use super::source::{Fields, Record};
 use super::IngestError;
 use crate::config::{Encoding, Input};
 use std::borrow::Cow;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
-
-/// A record's fields as text, or why the record cannot be read.
-pub enum Fields<'r> {
-    Ok(Vec<Cow<'r, str>>),
-    /// The record has a different number of fields than the header.
-    WrongFieldCount {
-        expected: usize,
-        found: usize,
-        fields: Vec<String>,
-    },
-    /// A field is not valid UTF-8 in a file declared UTF-8.
-    InvalidUtf8 {
-        column: usize,
-        bytes: Vec<u8>,
-        fields: Vec<String>,
-    },
-}
-
-pub struct Record<'r> {
-    /// 1-based data row (the first row after the header is row 1).
-    pub row: u64,
-    /// 1-based line of the file where the record starts.
-    pub line: u64,
-    pub fields: Fields<'r>,
-}
 
 pub struct CsvSource {
     reader: csv::Reader<Box<dyn Read + Send>>,

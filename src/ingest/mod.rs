@@ -9,6 +9,7 @@
 
 mod csv;
 pub mod parse;
+pub mod source;
 
 use crate::config::{ColumnMap, Input, Pipeline};
 use crate::model::{Kind, Table};
@@ -37,6 +38,8 @@ pub enum IngestError {
         line: Option<u64>,
         message: String,
     },
+    #[error("{}: cannot read the workbook or Parquet file: {message}", path.display())]
+    Workbook { path: PathBuf, message: String },
     #[error("{}: the file is empty (no header line after skipping {skip_rows} preamble lines)", path.display())]
     Empty { path: PathBuf, skip_rows: usize },
     #[error("{0}")]
@@ -306,21 +309,26 @@ pub fn stage_file(
 ) -> Result<Staged, IngestError> {
     let display = display_path(pipeline, path);
     let hasher = std::sync::Arc::new(std::sync::Mutex::new(Sha256::new()));
-    let mut source = csv::CsvSource::open_with(
+    let file = std::fs::File::open(path).map_err(|source| IngestError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut source = source::Source::open(
         path,
         input,
         Box::new(HashingReader {
-            inner: std::fs::File::open(path).map_err(|source| IngestError::Io {
-                path: path.to_path_buf(),
-                source,
-            })?,
+            inner: file,
             hasher: hasher.clone(),
         }),
     )?;
 
+    let as_of = pipeline
+        .as_of
+        .and_then(|t| parse::local_to_utc_micros(t, &pipeline.tz).ok());
+
     // Resolve every mapped header before reading data: a missing column is a
     // configuration error, reported with the columns that do exist.
-    let header = source.header.clone();
+    let header = source.header().to_vec();
     let mut mapped = Vec::new();
     for map in &input.columns {
         let mut positions = Vec::new();
@@ -349,11 +357,14 @@ pub fn stage_file(
         }
         let reader = match map.field.kind {
             Kind::Id | Kind::Text => FieldReader::Text,
-            Kind::DateTime => FieldReader::DateTime(DateTimeParser::new(
-                &map.formats,
-                pipeline.rules.date_only(map.field.name),
-                pipeline.tz,
-            )),
+            Kind::DateTime => FieldReader::DateTime(
+                DateTimeParser::new(
+                    &map.formats,
+                    pipeline.rules.date_only(map.field.name),
+                    pipeline.tz,
+                )
+                .with_latest(as_of),
+            ),
             Kind::Date => FieldReader::Date(DateParser::new(&map.formats)),
             Kind::Decimal => FieldReader::Decimal,
             Kind::Coded(_) | Kind::Bool => FieldReader::Coded(CodeMap::new(
@@ -411,8 +422,8 @@ pub fn stage_file(
             raw,
         };
         let texts = match &record.fields {
-            csv::Fields::Ok(t) => t,
-            csv::Fields::WrongFieldCount {
+            source::Fields::Ok(t) => t,
+            source::Fields::WrongFieldCount {
                 expected,
                 found,
                 fields: f,
@@ -424,7 +435,7 @@ pub fn stage_file(
                 ));
                 continue;
             }
-            csv::Fields::InvalidUtf8 {
+            source::Fields::InvalidUtf8 {
                 column,
                 bytes,
                 fields: f,
@@ -570,10 +581,18 @@ pub fn stage_file(
     };
     rows_writer.finish().map_err(stage)?;
     rejects_writer.finish().map_err(stage)?;
-    stats.sha256 = hex(&hasher
-        .lock()
-        .map(|h| h.clone().finalize())
-        .unwrap_or_default());
+    // CSV is hashed as it is read; workbooks and Parquet files are opened
+    // by their own readers, so they are hashed apart.
+    stats.sha256 = match input.format {
+        crate::config::Format::Csv => hex(&hasher
+            .lock()
+            .map(|h| h.clone().finalize())
+            .unwrap_or_default()),
+        _ => sha256_file(path).map_err(|source| IngestError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?,
+    };
     Ok(Staged {
         table,
         input: input.index,
@@ -619,6 +638,10 @@ fn field_failure(
         FieldError::OutOfRange(y) => (
             "date_out_of_range",
             format!("{field}: `{shown}` is in year {y}, outside the plausible range"),
+        ),
+        FieldError::AfterAsOf(t) => (
+            "date_out_of_range",
+            format!("{field}: {t} is after as_of, when the export was taken"),
         ),
     }
 }
@@ -718,16 +741,16 @@ pub fn raw_values(
         path: path.to_path_buf(),
         source,
     })?;
-    let mut source = csv::CsvSource::open_with(path, input, Box::new(file))?;
-    let header = source.header.clone();
+    let mut source = source::Source::open(path, input, Box::new(file))?;
+    let header = source.header().to_vec();
     let last = *rows.iter().next_back().unwrap_or(&0);
     while let Some(record) = source.next_record(path)? {
         let row = record.row as i64;
         if rows.contains(&row) {
             let fields: Vec<String> = match &record.fields {
-                csv::Fields::Ok(t) => t.iter().map(|c| c.to_string()).collect(),
-                csv::Fields::WrongFieldCount { fields, .. }
-                | csv::Fields::InvalidUtf8 { fields, .. } => fields.clone(),
+                source::Fields::Ok(t) => t.iter().map(|c| c.to_string()).collect(),
+                source::Fields::WrongFieldCount { fields, .. }
+                | source::Fields::InvalidUtf8 { fields, .. } => fields.clone(),
             };
             out.insert(row, raw_json(&header, &fields));
         }

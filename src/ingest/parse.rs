@@ -8,6 +8,14 @@ use chrono::{Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTim
 use chrono_tz::Tz;
 use std::collections::HashMap;
 
+/// ISO local datetimes accepted after a field's own formats.
+const ISO_LOCAL: [&str; 4] = [
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M",
+];
+
 /// Why a field could not be used; becomes the reject reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FieldError {
@@ -17,6 +25,8 @@ pub enum FieldError {
     NonExistentLocalTime(NaiveDateTime),
     /// A date outside the years this audit can meet (likely a typo).
     OutOfRange(i32),
+    /// A time after the export was taken (`as_of`).
+    AfterAsOf(NaiveDateTime),
 }
 
 struct Compiled {
@@ -48,6 +58,8 @@ pub struct DateTimeParser {
     tz: Tz,
     min_year: i32,
     max_year: i32,
+    /// No event can be later than the export (`as_of`, UTC microseconds).
+    latest: Option<i64>,
 }
 
 impl DateTimeParser {
@@ -70,6 +82,25 @@ impl DateTimeParser {
             tz,
             min_year: 1980,
             max_year: 2100,
+            latest: None,
+        }
+    }
+
+    /// Rejects times after `as_of` (UTC microseconds).
+    pub fn with_latest(mut self, latest: Option<i64>) -> Self {
+        self.latest = latest;
+        self
+    }
+
+    fn check_latest(&self, micros: i64) -> Result<i64, FieldError> {
+        match self.latest {
+            Some(l) if micros > l => Err(FieldError::AfterAsOf(
+                chrono::DateTime::<chrono::Utc>::from_timestamp_micros(micros)
+                    .unwrap_or_default()
+                    .with_timezone(&self.tz)
+                    .naive_local(),
+            )),
+            _ => Ok(micros),
         }
     }
 
@@ -96,6 +127,16 @@ impl DateTimeParser {
                 }
             }
         }
+        // Workbook cells and Parquet columns arrive as ISO text (see
+        // `source`); ISO is unambiguous, so it is accepted for any field.
+        for f in ISO_LOCAL.iter() {
+            if let Ok(dt) = NaiveDateTime::parse_from_str(text, f) {
+                return Ok(dt);
+            }
+        }
+        if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            return Ok(self.read_date(d));
+        }
         if let Some(dt) = excel_serial(text) {
             return Ok(dt.unwrap_or_else(|d| self.read_date(d)));
         }
@@ -113,12 +154,21 @@ impl DateTimeParser {
 
     /// Microseconds since the epoch (UTC) of a local datetime text.
     pub fn parse_utc_micros(&self, text: &str) -> Result<i64, FieldError> {
+        // An instant with its offset (RFC 3339, as from a Parquet timestamp
+        // with a zone) needs no time zone and has no DST question.
+        if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text.trim()) {
+            let year = t.year();
+            if year < self.min_year || year > self.max_year {
+                return Err(FieldError::OutOfRange(year));
+            }
+            return self.check_latest(t.timestamp_micros());
+        }
         let local = self.parse_local(text)?;
         let year = local.year();
         if year < self.min_year || year > self.max_year {
             return Err(FieldError::OutOfRange(year));
         }
-        local_to_utc_micros(local, &self.tz)
+        self.check_latest(local_to_utc_micros(local, &self.tz)?)
     }
 }
 
@@ -310,6 +360,20 @@ mod tests {
         assert_eq!(
             parser.parse_utc_micros("2019-11-03 01:30").unwrap(),
             utc("2019-11-03 08:30:00")
+        );
+    }
+
+    #[test]
+    fn iso_text_and_rfc3339_instants_are_always_read() {
+        let parser = p(&["%m/%d/%Y %H%M"], DateOnly::StartOfDay);
+        assert_eq!(
+            parser.parse_utc_micros("2019-03-15 14:32:00").unwrap(),
+            utc("2019-03-15 21:32:00")
+        );
+        // The second 01:30 of 2019-11-03, given as an instant, stays itself.
+        assert_eq!(
+            parser.parse_utc_micros("2019-11-03T09:30:00Z").unwrap(),
+            utc("2019-11-03 09:30:00")
         );
     }
 

@@ -19,6 +19,7 @@ pub(crate) mod frame;
 pub mod interval;
 pub mod limit48;
 pub mod person;
+pub mod plausibility;
 pub mod regime;
 pub mod warrant;
 
@@ -246,7 +247,8 @@ fn run(p: &Pipeline, staged: &[Staged]) -> PolarsResult<Audit> {
     let cases = joined
         .semi_join(attached_ids, col("booking_id"), col("booking_id"))
         .collect()?;
-    let holds = build_holds(p, &cases, &attached, as_of)?;
+    let (holds, mut r) = build_holds(p, &cases, &attached, as_of)?;
+    rejects.append(&mut r);
 
     Ok(Audit {
         holds,
@@ -329,7 +331,7 @@ fn build_holds(
     cases: &DataFrame,
     attached: &DataFrame,
     as_of: i64,
-) -> PolarsResult<Vec<Hold>> {
+) -> PolarsResult<(Vec<Hold>, Vec<Reject>)> {
     // Detainers by booking id.
     let mut by_booking: BTreeMap<String, Vec<Detainer>> = BTreeMap::new();
     {
@@ -378,6 +380,11 @@ fn build_holds(
     let bail = strs(cases, "bail_status")?;
     let files = strs(cases, SOURCE_FILE)?;
     let rows = i64s(cases, SOURCE_ROW)?;
+    let lines = i64s(cases, SOURCE_LINE)?;
+    let r_files = strs(cases, "r_file")?;
+    let r_rows = i64s(cases, "r_row")?;
+    let r_lines = i64s(cases, "r_line")?;
+    let mut rejects = Vec::new();
 
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("the epoch exists");
     let mut holds = Vec::new();
@@ -393,6 +400,29 @@ fn build_holds(
             continue; // every detainer came after release: no hold
         }
         let iv = interval::hold_interval(eligible[i], released[i], as_of, &lodged);
+        if let Some(detail) = plausibility::implausible_hold(iv.minutes) {
+            rejects.push(Reject {
+                table: Table::Bookings,
+                source_file: files[i].clone().unwrap_or_default(),
+                source_row: rows[i].unwrap_or(0),
+                source_line: lines[i].unwrap_or(0),
+                reason: "implausible_stay",
+                detail: format!("booking_id {id}: {detail}"),
+                raw: String::new(),
+            });
+            if let Some(r_file) = r_files[i].clone() {
+                rejects.push(Reject {
+                    table: Table::Releases,
+                    source_file: r_file,
+                    source_row: r_rows[i].unwrap_or(0),
+                    source_line: r_lines[i].unwrap_or(0),
+                    reason: "implausible_stay",
+                    detail: format!("booking_id {id}: {detail}"),
+                    raw: String::new(),
+                });
+            }
+            continue;
+        }
         let act = warrant::active(&lodged, iv.start, iv.end);
         let warrant_status = warrant::warrant_status(&act, &p.rules.missing_warrant);
         let form = lodged[0]
@@ -479,5 +509,5 @@ fn build_holds(
             b.booking_id.as_str(),
         ))
     });
-    Ok(holds)
+    Ok((holds, rejects))
 }
