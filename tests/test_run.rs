@@ -296,4 +296,12 @@ fn a_foreign_out_folder_is_refused() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(String::from_utf8_lossy(&o.stderr).contains("not written by detainer-audit"));
     assert!(dir.path().join("out/thesis.docx").exists());
+    // --force replaces it.
+    let o = run(
+        &["run", "hand/pipeline.toml", "--out", "out", "--force"],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(!dir.path().join("out/thesis.docx").exists());
+    assert!(dir.path().join("out/manifest.json").is_file());
 }

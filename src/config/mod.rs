@@ -244,6 +244,9 @@ struct Checker<'a> {
     text: &'a str,
     doc: &'a DeTable<'a>,
     problems: Vec<Problem>,
+    /// Byte ranges of unknown keys with their values, blanked out so that
+    /// the rest of the file can still be checked in the same pass.
+    unknown: Vec<std::ops::Range<usize>>,
 }
 
 #[derive(Clone, Copy)]
@@ -311,9 +314,11 @@ impl<'a> Checker<'a> {
 
     /// Reports every key of a fixed-shape table that is not in `known`.
     fn unknown_keys(&mut self, table: &DeTable, known: &[&str], prefix: &str) {
-        for (key, _) in table.iter() {
+        for (key, value) in table.iter() {
             let k = key.get_ref().as_ref();
             if !known.contains(&k) {
+                self.unknown
+                    .push(key.span().start..value.span().end.max(key.span().end));
                 let hint = suggest(k, known)
                     .map(|s| format!(" (did you mean `{s}`?)"))
                     .unwrap_or_default();
@@ -434,16 +439,30 @@ fn load(file: &Path) -> Result<Pipeline, Vec<Problem>> {
         text: &text,
         doc: &doc,
         problems: Vec::new(),
+        unknown: Vec::new(),
     };
     checker.all_unknown_keys();
-    if !checker.problems.is_empty() {
-        checker.problems.sort_by_key(|p| p.at);
-        return Err(checker.problems);
+    // With unknown keys blanked out (same lines and columns), serde and the
+    // semantic checks still run, so every problem is reported at once.
+    let mut checked = text.clone().into_bytes();
+    for r in &checker.unknown {
+        for b in &mut checked[r.start.min(text.len())..r.end.min(text.len())] {
+            if *b != b'\n' {
+                *b = b' ';
+            }
+        }
     }
-    let raw: RawPipeline = toml::from_str(&text).map_err(|e| {
-        let at = e.span().map(|s| line_col(&text, s.start));
-        vec![problem(file, at, "", e.message())]
-    })?;
+    let checked = String::from_utf8_lossy(&checked).into_owned();
+    let raw: RawPipeline = match toml::from_str(&checked) {
+        Ok(raw) => raw,
+        Err(e) => {
+            let at = e.span().map(|s| line_col(&text, s.start));
+            let mut problems = checker.problems;
+            problems.push(problem(file, at, "", e.message()));
+            problems.sort_by_key(|p| p.at);
+            return Err(problems);
+        }
+    };
     let pipeline = validate(&mut checker, raw);
     // Report in file order, whatever order the checks ran in.
     checker.problems.sort_by_key(|p| p.at);
@@ -609,6 +628,23 @@ fn validate(c: &mut Checker, raw: RawPipeline) -> Option<Pipeline> {
     for (i, ri) in raw.inputs.iter().enumerate() {
         if let Some(input) = validate_input(c, &base, i, ri) {
             inputs.push(input);
+        }
+    }
+    // Rows are accounted per table and file: one file may feed two tables
+    // (bookings and releases), but not the same table twice.
+    let mut seen: BTreeMap<(Table, &Path), usize> = BTreeMap::new();
+    for input in &inputs {
+        for f in &input.files {
+            if let Some(first) = seen.insert((input.table, f.as_path()), input.index) {
+                c.report(
+                    &[Key("inputs"), Seg::Index(input.index), Key("path")],
+                    format!(
+                        "{} is already read as {} by inputs[{first}]: its rows would count twice",
+                        f.display(),
+                        input.table
+                    ),
+                );
+            }
         }
     }
     if !raw.inputs.is_empty() {
@@ -940,6 +976,18 @@ lodged_at = "LODGED"
     }
 
     #[test]
+    fn unknown_keys_and_other_problems_come_together() {
+        let dir = fixture_dir();
+        let text = GOOD
+            .replace("grace_minutes = 5", "grace_minuts = 5")
+            .replace("America/Los_Angeles", "Europe/Nowhere");
+        let f = write(dir.path(), "slo.toml", &text);
+        let err = load_all(&[f]).unwrap_err();
+        let keys: Vec<&str> = err.0.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["timezone", "rules.grace_minuts"], "{err}");
+    }
+
+    #[test]
     fn semantic_problems_of_all_files_are_collected() {
         let dir = fixture_dir();
         let bad = GOOD
@@ -978,6 +1026,26 @@ lodged_at = "LODGED"
         assert_eq!(err.0.len(), 1);
         assert_eq!(err.0[0].key, "as_of");
         assert!(err.0[0].message.contains("does not exist"));
+    }
+
+    #[test]
+    fn one_file_twice_for_one_table_is_an_error() {
+        let dir = fixture_dir();
+        let f = write(
+            dir.path(),
+            "slo.toml",
+            &GOOD.replace("path = \"data/d.csv\"", "path = \"data/*.csv\""),
+        );
+        // inputs[1] (detainers) now reads every csv; fine. Make it bookings.
+        let text = std::fs::read_to_string(&f)
+            .unwrap()
+            .replace("table = \"detainers\"", "table = \"bookings\"");
+        std::fs::write(&f, text).unwrap();
+        let err = load_all(&[f]).unwrap_err().to_string();
+        assert!(
+            err.contains("is already read as bookings by inputs[0]"),
+            "{err}"
+        );
     }
 
     #[test]
