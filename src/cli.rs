@@ -26,6 +26,14 @@ pub enum Command {
         /// Replace --out even if it was not written by detainer-audit.
         #[arg(long)]
         force: bool,
+        /// Write class_members.csv as plain UTF-8 with LF line ends (the
+        /// default adds a byte-order mark and CRLF, for Excel).
+        #[arg(long)]
+        plain_csv: bool,
+        /// Rows per workbook sheet before a table continues on the next
+        /// sheet (Excel's limit; smaller values are for tests).
+        #[arg(long, default_value_t = 1_048_576, hide = true)]
+        xlsx_max_rows: usize,
     },
     /// Validate pipeline files and inputs and print data-quality counts;
     /// writes nothing.

@@ -35,8 +35,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             pipelines,
             out,
             force,
+            plain_csv,
+            xlsx_max_rows,
         } => {
-            let report = cmd::run::run(&pipelines, &out, force)?;
+            let opts = cmd::run::RunOptions {
+                force,
+                excel_csv: !plain_csv,
+                xlsx_max_rows,
+            };
+            let report = cmd::run::run(&pipelines, &out, &opts)?;
             eprintln!(
                 "{} counties: {} holds, {} flagged, {} class members, {} rows rejected; outputs in {}",
                 report.counties,

@@ -245,6 +245,7 @@ fn a_killed_run_leaves_the_previous_outputs_intact() {
         [
             "class_members.csv",
             "class_members.parquet",
+            "class_members.xlsx",
             "holds",
             "manifest.json",
             "rejects",

@@ -261,6 +261,8 @@ fn same_inputs_give_byte_identical_outputs() {
     let dir = tempfile::tempdir().unwrap();
     run_hand(dir.path());
     let first = std::fs::read(dir.path().join("out/manifest.json")).unwrap();
+    // Let the clock move on: nothing written may depend on it.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
     run(&["run", "hand/pipeline.toml", "--out", "out2"], dir.path());
     let second = std::fs::read(dir.path().join("out2/manifest.json")).unwrap();
     // The manifest holds the SHA-256 of every output file.
@@ -276,6 +278,7 @@ fn files_with_names_are_private() {
     for f in [
         "out/class_members.csv",
         "out/class_members.parquet",
+        "out/class_members.xlsx",
         "out/holds/county=hand-county/part-0.parquet",
         "out/rejects/county=hand-county/part-0.parquet",
     ] {
@@ -304,4 +307,84 @@ fn a_foreign_out_folder_is_refused() {
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(!dir.path().join("out/thesis.docx").exists());
     assert!(dir.path().join("out/manifest.json").is_file());
+}
+
+#[test]
+fn workbook_has_its_sheets_real_cells_and_splits_long_tables() {
+    use calamine::{Data, Reader};
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(
+        &root().join("tests/fixtures/hand"),
+        &dir.path().join("hand"),
+    );
+    // 5 rows per sheet: a header and 4 data rows, so the 8 class members
+    // take two sheets.
+    let o = run(
+        &[
+            "run",
+            "hand/pipeline.toml",
+            "--out",
+            "out",
+            "--xlsx-max-rows",
+            "5",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let mut book = calamine::open_workbook_auto(dir.path().join("out/class_members.xlsx")).unwrap();
+    let names = book.sheet_names();
+    for want in [
+        "Summary",
+        "Class members",
+        "Class members (2)",
+        "Flagged holds",
+        "Flagged holds (2)",
+        "Rejects",
+        "Method",
+    ] {
+        assert!(
+            names.iter().any(|n| n == want),
+            "no sheet {want} in {names:?}"
+        );
+    }
+    assert!(!names.iter().any(|n| n == "Class members (3)"), "{names:?}");
+    let members = book.worksheet_range("Class members").unwrap();
+    assert_eq!(
+        members.get((0, 1)),
+        Some(&Data::String("Person key".into()))
+    );
+    assert_eq!(members.height(), 5);
+    // P01: born 1980-01-01, first hold 2019-03-09 22:00 local: real cells.
+    assert_eq!(members.get((1, 1)), Some(&Data::String("id:P01".into())));
+    match (members.get((1, 5)), members.get((1, 7))) {
+        (Some(Data::DateTime(dob)), Some(Data::DateTime(start))) => {
+            assert_eq!(
+                dob.as_datetime().unwrap().to_string(),
+                "1980-01-01 00:00:00"
+            );
+            assert_eq!(
+                start.as_datetime().unwrap().to_string(),
+                "2019-03-09 22:00:00"
+            );
+        }
+        other => panic!("not date cells: {other:?}"),
+    }
+    assert_eq!(members.get((1, 10)), Some(&Data::Float(1.0))); // days held
+    let second = book.worksheet_range("Class members (2)").unwrap();
+    assert_eq!(second.height(), 5);
+    let method = book.worksheet_range("Method").unwrap();
+    assert_eq!(method.get((1, 0)), Some(&Data::String("tool".into())));
+    // The class list CSV opens cleanly in Excel: BOM and CRLF.
+    let csv = std::fs::read(dir.path().join("out/class_members.csv")).unwrap();
+    assert!(csv.starts_with(b"\xEF\xBB\xBFcounty,"));
+    assert!(csv.windows(2).any(|w| w == b"\r\n"));
+    // --plain-csv turns both off.
+    let o = run(
+        &["run", "hand/pipeline.toml", "--out", "out2", "--plain-csv"],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let plain = std::fs::read(dir.path().join("out2/class_members.csv")).unwrap();
+    assert!(plain.starts_with(b"county,"));
+    assert!(!plain.contains(&b'\r'));
 }

@@ -17,10 +17,43 @@ pub struct RunReport {
     pub rejected: u64,
 }
 
-pub fn run(pipeline_args: &[PathBuf], out: &Path, force: bool) -> anyhow::Result<RunReport> {
+/// Options of `run` beyond the pipelines and `--out`.
+pub struct RunOptions {
+    /// Replace an `--out` this tool did not write.
+    pub force: bool,
+    /// Class-list CSV with a UTF-8 BOM and CRLF line ends, as Excel expects.
+    pub excel_csv: bool,
+    /// Rows per workbook sheet, header included (Excel's limit by default).
+    pub xlsx_max_rows: usize,
+}
+
+/// Rejects counted by table, file and reason, for the workbook.
+fn reject_counts(
+    rejects: &polars::prelude::DataFrame,
+) -> polars::prelude::PolarsResult<Vec<(String, String, String, u64)>> {
+    use crate::rules::frame::strs;
+    let tables = strs(rejects, "table")?;
+    let files = strs(rejects, ingest::SOURCE_FILE)?;
+    let reasons = strs(rejects, "reason")?;
+    let mut counts: std::collections::BTreeMap<(String, String, String), u64> = Default::default();
+    for i in 0..rejects.height() {
+        let key = (
+            tables[i].clone().unwrap_or_default(),
+            files[i].clone().unwrap_or_default(),
+            reasons[i].clone().unwrap_or_default(),
+        );
+        *counts.entry(key).or_default() += 1;
+    }
+    Ok(counts
+        .into_iter()
+        .map(|((t, f, r), n)| (t, f, r, n))
+        .collect())
+}
+
+pub fn run(pipeline_args: &[PathBuf], out: &Path, opts: &RunOptions) -> anyhow::Result<RunReport> {
     let files = crate::config::expand_arguments(pipeline_args)?;
     let pipelines = crate::config::load_all(&files)?;
-    check_out(out, force)?;
+    check_out(out, opts.force)?;
     let parent = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -72,7 +105,7 @@ pub fn run(pipeline_args: &[PathBuf], out: &Path, force: bool) -> anyhow::Result
         outputs::write_parquet(&partial, "class_members.parquet", &mut df)?,
         &partial,
     )?);
-    let csv = class::members_csv(&members, &tz).map_err(|e| OutputError::Io {
+    let csv = class::members_csv(&members, &tz, opts.excel_csv).map_err(|e| OutputError::Io {
         path: out.join("class_members.csv"),
         source: std::io::Error::other(e),
     })?;
@@ -80,6 +113,32 @@ pub fn run(pipeline_args: &[PathBuf], out: &Path, force: bool) -> anyhow::Result
     std::fs::write(&path, csv).map_err(outputs::io_err(&path))?;
     written.push(private(
         outputs::finish(&partial, "class_members.csv", members.len() as u64)?,
+        &partial,
+    )?);
+
+    let parts = counties
+        .iter()
+        .map(|c| {
+            Ok(outputs::workbook::CountyPart {
+                pipeline: &c.pipeline,
+                audit: &c.audit,
+                rejects: reject_counts(&c.rejects)?,
+            })
+        })
+        .collect::<polars::prelude::PolarsResult<Vec<_>>>()
+        .map_err(polars_at(out))?;
+    let path = partial.join("class_members.xlsx");
+    outputs::workbook::write(
+        &path,
+        &outputs::workbook::tables(&parts, &members, &tz),
+        opts.xlsx_max_rows,
+    )
+    .map_err(|source| OutputError::Xlsx {
+        path: path.clone(),
+        source,
+    })?;
+    written.push(private(
+        outputs::finish(&partial, "class_members.xlsx", members.len() as u64)?,
         &partial,
     )?);
 

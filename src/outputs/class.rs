@@ -127,8 +127,25 @@ pub fn members_frame(members: &[Member], tz: &str) -> PolarsResult<DataFrame> {
 }
 
 /// The class list as CSV text: UTF-8, local times as `YYYY-MM-DD HH:MM:SS`.
-pub fn members_csv(members: &[Member], tz: &chrono_tz::Tz) -> Result<Vec<u8>, csv::Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+/// `excel` adds a byte-order mark and CRLF line ends, so that Excel opens
+/// accented names and line breaks correctly on a double click.
+pub fn members_csv(
+    members: &[Member],
+    tz: &chrono_tz::Tz,
+    excel: bool,
+) -> Result<Vec<u8>, csv::Error> {
+    let mut start = Vec::new();
+    if excel {
+        start.extend_from_slice(b"\xEF\xBB\xBF");
+    }
+    let terminator = if excel {
+        csv::Terminator::CRLF
+    } else {
+        csv::Terminator::Any(b'\n')
+    };
+    let mut w = csv::WriterBuilder::new()
+        .terminator(terminator)
+        .from_writer(start);
     w.write_record([
         "county",
         "county_name",

@@ -9,6 +9,7 @@ pub mod class;
 pub mod holds;
 pub mod manifest;
 pub mod summary;
+pub mod workbook;
 
 use polars::prelude::*;
 use std::path::{Path, PathBuf};
@@ -26,6 +27,12 @@ pub enum OutputError {
         path: PathBuf,
         #[source]
         source: PolarsError,
+    },
+    #[error("{}: cannot write the workbook: {source}", path.display())]
+    Xlsx {
+        path: PathBuf,
+        #[source]
+        source: rust_xlsxwriter::XlsxError,
     },
     #[error("{}: exists and was not written by detainer-audit (no manifest.json); \
              choose another --out or remove it", path.display())]

@@ -1,0 +1,412 @@
+//! `class_members.xlsx`: a workbook a lawyer can open and read.
+//!
+//! Sheets: the summary by county and year, the class members, the flagged
+//! holds, the rejects summary, and a "Method" sheet with the rules, the
+//! parameters used and the tool version. Header rows are frozen and
+//! filtered, dates and numbers are real cells, and a table longer than
+//! Excel's 1,048,576 rows continues on a second sheet (`Class members (2)`)
+//! instead of being cut. Written in rust_xlsxwriter's constant-memory mode,
+//! row by row, so a statewide list does not sit in memory as cells.
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError};
+use std::path::Path;
+
+/// Rows per sheet, header included, in Excel.
+pub const EXCEL_MAX_ROWS: usize = 1_048_576;
+
+/// One cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Number(f64),
+    Bool(bool),
+    Date(NaiveDate),
+    DateTime(NaiveDateTime),
+    Empty,
+}
+
+/// One table, which may become several sheets.
+pub struct Table {
+    pub name: String,
+    /// Column headers and widths (characters).
+    pub columns: Vec<(&'static str, f64)>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+fn excel_date(d: NaiveDate) -> Result<ExcelDateTime, XlsxError> {
+    ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)
+}
+
+fn excel_datetime(t: NaiveDateTime) -> Result<ExcelDateTime, XlsxError> {
+    excel_date(t.date())?.and_hms(t.hour() as u16, t.minute() as u8, t.second() as f64)
+}
+
+/// Writes the tables; `max_rows` is the rows per sheet, header included
+/// (Excel's limit outside tests).
+pub fn write(path: &Path, tables: &[Table], max_rows: usize) -> Result<(), XlsxError> {
+    let mut book = Workbook::new();
+    // A fixed creation time instead of the clock: the same inputs must give
+    // a byte-identical workbook (the manifest records its SHA-256).
+    let created = ExcelDateTime::from_ymd(2000, 1, 1)?;
+    book.set_properties(
+        &DocProperties::new()
+            .set_creation_datetime(&created)
+            .set_title("detainer-audit class members")
+            .set_comment(concat!("detainer-audit ", env!("CARGO_PKG_VERSION"))),
+    );
+    let header = Format::new().set_bold().set_text_wrap();
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let datetime = Format::new().set_num_format("yyyy-mm-dd hh:mm");
+    let data_rows = max_rows.max(2) - 1;
+    for table in tables {
+        let chunks: Vec<&[Vec<Cell>]> = if table.rows.is_empty() {
+            vec![&[]]
+        } else {
+            table.rows.chunks(data_rows).collect()
+        };
+        for (part, rows) in chunks.iter().enumerate() {
+            let name = if part == 0 {
+                table.name.clone()
+            } else {
+                format!("{} ({})", table.name, part + 1)
+            };
+            let sheet = book.add_worksheet_with_constant_memory();
+            sheet.set_name(&name)?;
+            for (c, (title, width)) in table.columns.iter().enumerate() {
+                sheet.set_column_width(c as u16, *width)?;
+                sheet.write_string_with_format(0, c as u16, *title, &header)?;
+            }
+            sheet.set_freeze_panes(1, 0)?;
+            let last_col = table.columns.len().saturating_sub(1) as u16;
+            sheet.autofilter(0, 0, rows.len() as u32, last_col)?;
+            for (r, row) in rows.iter().enumerate() {
+                let r = r as u32 + 1;
+                for (c, cell) in row.iter().enumerate() {
+                    let c = c as u16;
+                    match cell {
+                        Cell::Text(s) => {
+                            sheet.write_string(r, c, s)?;
+                        }
+                        Cell::Number(n) => {
+                            sheet.write_number(r, c, *n)?;
+                        }
+                        Cell::Bool(b) => {
+                            sheet.write_boolean(r, c, *b)?;
+                        }
+                        Cell::Date(d) => {
+                            sheet.write_datetime_with_format(r, c, excel_date(*d)?, &date)?;
+                        }
+                        Cell::DateTime(t) => {
+                            sheet.write_datetime_with_format(
+                                r,
+                                c,
+                                excel_datetime(*t)?,
+                                &datetime,
+                            )?;
+                        }
+                        Cell::Empty => {}
+                    }
+                }
+            }
+        }
+    }
+    book.save(path)
+}
+
+/// What one county contributes to the workbook.
+pub struct CountyPart<'a> {
+    pub pipeline: &'a crate::config::Pipeline,
+    pub audit: &'a crate::rules::Audit,
+    /// Rejects as (table, file, reason, rows).
+    pub rejects: Vec<(String, String, String, u64)>,
+}
+
+fn local(micros: i64, tz: &chrono_tz::Tz) -> Cell {
+    chrono::DateTime::<chrono::Utc>::from_timestamp_micros(micros).map_or(Cell::Empty, |t| {
+        Cell::DateTime(t.with_timezone(tz).naive_local())
+    })
+}
+
+fn opt_text(s: &Option<String>) -> Cell {
+    s.as_ref().map_or(Cell::Empty, |s| Cell::Text(s.clone()))
+}
+
+fn days_to_date(days: Option<i32>) -> Cell {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("the epoch exists");
+    days.map_or(Cell::Empty, |d| {
+        Cell::Date(epoch + chrono::Duration::days(i64::from(d)))
+    })
+}
+
+/// The workbook's tables, in sheet order.
+pub fn tables(
+    parts: &[CountyPart],
+    members: &[super::class::Member],
+    tz: &chrono_tz::Tz,
+) -> Vec<Table> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut summary = Vec::new();
+    let mut holds = Vec::new();
+    let mut rejects = Vec::new();
+    let mut method = vec![vec![
+        Cell::Text("tool".into()),
+        Cell::Text(format!("detainer-audit {}", env!("CARGO_PKG_VERSION"))),
+    ]];
+    for part in parts {
+        let p = part.pipeline;
+        let a = part.audit;
+        // Per local year: bookings from the monthly counts, holds from the
+        // holds table (by the year of hold_start).
+        #[derive(Default)]
+        struct Year {
+            bookings: u64,
+            holds: u64,
+            flagged: u64,
+            persons: BTreeSet<String>,
+            over_limit: u64,
+            warrant_unknown: u64,
+            hours: f64,
+        }
+        let mut years: BTreeMap<i32, Year> = BTreeMap::new();
+        for ((y, _), m) in &a.months {
+            years.entry(*y).or_default().bookings += m.bookings;
+        }
+        for h in &a.holds {
+            let y = years.entry(h.year).or_default();
+            y.holds += 1;
+            y.over_limit += u64::from(h.over_limit == Some(true));
+            y.warrant_unknown +=
+                u64::from(h.warrant_status == "unknown" && h.past_release == Some(true));
+            if h.flagged {
+                y.flagged += 1;
+                y.persons.insert(h.person_key.clone());
+                y.hours += h.hold_minutes.unwrap_or(0) as f64 / 60.0;
+            }
+        }
+        for (year, y) in years.range(p.rules.since.year()..) {
+            summary.push(vec![
+                Cell::Text(p.county.clone()),
+                Cell::Number(f64::from(*year)),
+                Cell::Number(y.bookings as f64),
+                Cell::Number(y.holds as f64),
+                Cell::Number(y.flagged as f64),
+                Cell::Number(y.persons.len() as f64),
+                Cell::Number(y.over_limit as f64),
+                Cell::Number(y.warrant_unknown as f64),
+                Cell::Number((y.hours * 100.0).round() / 100.0),
+            ]);
+        }
+        for h in a.holds.iter().filter(|h| h.flagged) {
+            holds.push(vec![
+                Cell::Text(p.county.clone()),
+                Cell::Text(h.booking_id.clone()),
+                Cell::Text(h.person_key.clone()),
+                opt_text(&h.last_name),
+                opt_text(&h.first_name),
+                h.eligible_at.map_or(Cell::Empty, |t| local(t, &p.tz)),
+                h.hold_start.map_or(Cell::Empty, |t| local(t, &p.tz)),
+                h.hold_end.map_or(Cell::Empty, |t| local(t, &p.tz)),
+                h.hold_minutes
+                    .map_or(Cell::Empty, |m| Cell::Number(m as f64)),
+                Cell::Text(h.status.to_string()),
+                Cell::Text(h.form.clone()),
+                Cell::Text(h.warrant_status.clone()),
+                h.over_limit.map_or(Cell::Empty, Cell::Bool),
+                h.limit_hours_counted.map_or(Cell::Empty, Cell::Number),
+                Cell::Text(h.regime.to_string()),
+                Cell::Text(h.source_file.clone()),
+                Cell::Number(h.source_row as f64),
+            ]);
+        }
+        for (table, file, reason, n) in &part.rejects {
+            rejects.push(vec![
+                Cell::Text(p.county.clone()),
+                Cell::Text(table.clone()),
+                Cell::Text(file.clone()),
+                Cell::Text(reason.clone()),
+                Cell::Number(*n as f64),
+            ]);
+        }
+        let r = &p.rules;
+        let mut param = |k: &str, v: String| {
+            method.push(vec![
+                Cell::Text(format!("{}: {k}", p.county)),
+                Cell::Text(v),
+            ])
+        };
+        param("pipeline file", p.file.display().to_string());
+        param("time zone", p.tz.name().to_string());
+        param("as_of", super::local_text(a.as_of, &p.tz));
+        param("since", r.since.to_string());
+        param("until", r.until.map_or("none".into(), |u| u.to_string()));
+        param("grace_minutes", r.grace_minutes.to_string());
+        param(
+            "damages",
+            format!("{} per day, capped at {}", r.per_day, r.cap),
+        );
+        param("missing warrant read as", r.missing_warrant.clone());
+        param("max_reject_rate", r.max_reject_rate.to_string());
+    }
+    for rule in METHOD {
+        method.push(vec![
+            Cell::Text("rule".into()),
+            Cell::Text(rule.to_string()),
+        ]);
+    }
+    let members_rows = members
+        .iter()
+        .map(|m| {
+            vec![
+                Cell::Text(m.county_name.clone()),
+                Cell::Text(m.person_key.clone()),
+                opt_text(&m.person_id),
+                opt_text(&m.last_name),
+                opt_text(&m.first_name),
+                days_to_date(m.dob),
+                Cell::Number(m.flagged_holds as f64),
+                local(m.first_hold_start, tz),
+                local(m.last_hold_start, tz),
+                Cell::Number((m.hold_hours_total * 100.0).round() / 100.0),
+                Cell::Number(m.days_held as f64),
+                Cell::Number(m.damages_estimate),
+                Cell::Text(m.booking_ids.clone()),
+                Cell::Text(m.match_basis.clone()),
+            ]
+        })
+        .collect();
+    vec![
+        Table {
+            name: "Summary".into(),
+            columns: vec![
+                ("County", 16.0),
+                ("Year", 7.0),
+                ("Bookings", 10.0),
+                ("Holds", 8.0),
+                ("Flagged holds", 9.0),
+                ("Flagged persons", 9.0),
+                ("Over 48-hour limit", 9.0),
+                ("Warrant unknown", 9.0),
+                ("Flagged hold hours", 11.0),
+            ],
+            rows: summary,
+        },
+        Table {
+            name: "Class members".into(),
+            columns: vec![
+                ("County", 16.0),
+                ("Person key", 28.0),
+                ("Person id", 12.0),
+                ("Last name", 18.0),
+                ("First name", 16.0),
+                ("Date of birth", 12.0),
+                ("Flagged holds", 9.0),
+                ("First hold start", 17.0),
+                ("Last hold start", 17.0),
+                ("Hold hours", 10.0),
+                ("Days held", 8.0),
+                ("Damages estimate", 12.0),
+                ("Booking ids", 24.0),
+                ("Match basis", 11.0),
+            ],
+            rows: members_rows,
+        },
+        Table {
+            name: "Flagged holds".into(),
+            columns: vec![
+                ("County", 16.0),
+                ("Booking id", 14.0),
+                ("Person key", 28.0),
+                ("Last name", 18.0),
+                ("First name", 16.0),
+                ("Eligible at", 17.0),
+                ("Hold start", 17.0),
+                ("Hold end", 17.0),
+                ("Hold minutes", 10.0),
+                ("Status", 10.0),
+                ("Form", 8.0),
+                ("Warrant", 14.0),
+                ("Over limit", 9.0),
+                ("Limit hours counted", 10.0),
+                ("Regime", 11.0),
+                ("Source file", 30.0),
+                ("Source row", 9.0),
+            ],
+            rows: holds,
+        },
+        Table {
+            name: "Rejects".into(),
+            columns: vec![
+                ("County", 16.0),
+                ("Table", 10.0),
+                ("File", 36.0),
+                ("Reason", 24.0),
+                ("Rows", 8.0),
+            ],
+            rows: rejects,
+        },
+        Table {
+            name: "Method".into(),
+            columns: vec![("What", 34.0), ("Value", 120.0)],
+            rows: method,
+        },
+    ]
+}
+
+/// The rules, as the Method sheet states them (SPEC 3).
+const METHOD: &[&str] = &[
+    "A hold is a booking with an ICE detainer lodged before release. It starts at the later of eligibility for release on the local case and the first lodging; it ends at release, at the lifting of the last detainer if earlier, or at as_of for a person still held (open).",
+    "Durations are elapsed real time in whole minutes, computed in UTC from local times; an ambiguous local time takes the earlier instant, a non-existent one is rejected.",
+    "Eligibility comes from the release record; where missing, from the latest disposition of the booking's criminal charges when all are disposed.",
+    "Past release: held longer than the grace minutes after eligibility. Flagged: past release, no judicial warrant (none or administrative I-200/I-205), and starting within the period. Unknown warrants are never flagged, only counted.",
+    "48-hour limit (8 CFR 287.7(d)): I-247, I-247D and I-247X count 48 hours excluding Saturdays, Sundays and federal holidays (5 U.S.C. 6103, observed days); I-247A counts 48 calendar hours; I-247N authorizes no detention.",
+    "California regimes: pre_trust before 2014; trust_act 2014-2017 (Cal. Gov. Code 7282.5); values_act from 2018 (Cal. Gov. Code 7284.6).",
+    "Days held: each started 24 hours of each flagged hold. Damages estimate: per-day amount times days held, at most the cap.",
+    "Every input row is used or listed in the rejects with its reason; the manifest reconciles rows_in = rows_used + rows_rejected per file.",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use calamine::{Data, Reader};
+
+    #[test]
+    fn long_tables_continue_on_more_sheets_with_real_cells() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.xlsx");
+        let day = NaiveDate::from_ymd_opt(2019, 3, 15).unwrap();
+        let rows: Vec<Vec<Cell>> = (0..5)
+            .map(|i| {
+                vec![
+                    Cell::Text(format!("P{i}")),
+                    Cell::Number(i as f64),
+                    Cell::Date(day),
+                    Cell::DateTime(day.and_hms_opt(12, 30, 0).unwrap()),
+                ]
+            })
+            .collect();
+        let table = Table {
+            name: "Class members".into(),
+            columns: vec![("key", 10.0), ("n", 6.0), ("day", 12.0), ("at", 16.0)],
+            rows,
+        };
+        // 3 rows per sheet: a header and 2 data rows.
+        write(&path, &[table], 3).unwrap();
+        let mut book = calamine::open_workbook_auto(&path).unwrap();
+        assert_eq!(
+            book.sheet_names(),
+            ["Class members", "Class members (2)", "Class members (3)"]
+        );
+        let last = book.worksheet_range("Class members (3)").unwrap();
+        assert_eq!(last.height(), 2);
+        let first = book.worksheet_range("Class members").unwrap();
+        assert_eq!(first.get((0, 0)), Some(&Data::String("key".into())));
+        assert_eq!(first.get((1, 1)), Some(&Data::Float(0.0)));
+        match first.get((1, 3)) {
+            Some(Data::DateTime(dt)) => {
+                assert_eq!(dt.as_datetime(), Some(day.and_hms_opt(12, 30, 0).unwrap()))
+            }
+            other => panic!("not a datetime cell: {other:?}"),
+        }
+    }
+}
