@@ -279,6 +279,7 @@ fn files_with_names_are_private() {
         "out/class_members.csv",
         "out/class_members.parquet",
         "out/class_members.xlsx",
+        "out/possible_duplicates.parquet",
         "out/holds/county=hand-county/part-0.parquet",
         "out/rejects/county=hand-county/part-0.parquet",
     ] {

@@ -67,6 +67,7 @@ pub fn run(pipeline_args: &[PathBuf], out: &Path, opts: &RunOptions) -> anyhow::
     std::fs::create_dir_all(&partial).map_err(outputs::io_err(&partial))?;
     let mut written: Vec<Written> = Vec::new();
     let mut members = Vec::new();
+    let mut duplicates = Vec::new();
     for c in &counties {
         let slug = &c.pipeline.slug;
         let mut df = summary_frame(&c.pipeline, &c.audit).map_err(polars_at(out))?;
@@ -94,6 +95,7 @@ pub fn run(pipeline_args: &[PathBuf], out: &Path, opts: &RunOptions) -> anyhow::
             &partial,
         )?);
         members.extend(class::members(&c.pipeline, &c.audit.holds));
+        duplicates.extend(class::county_duplicates(&c.pipeline, &c.audit.holds));
     }
     // One zone for the whole list where the counties share one.
     let tz = match counties.first() {
@@ -103,6 +105,11 @@ pub fn run(pipeline_args: &[PathBuf], out: &Path, opts: &RunOptions) -> anyhow::
     let mut df = class::members_frame(&members, tz.name()).map_err(polars_at(out))?;
     written.push(private(
         outputs::write_parquet(&partial, "class_members.parquet", &mut df)?,
+        &partial,
+    )?);
+    let mut df = class::duplicates_frame(&duplicates).map_err(polars_at(out))?;
+    written.push(private(
+        outputs::write_parquet(&partial, "possible_duplicates.parquet", &mut df)?,
         &partial,
     )?);
     let csv = class::members_csv(&members, &tz, opts.excel_csv).map_err(|e| OutputError::Io {

@@ -86,6 +86,7 @@ pub struct Rules {
     pub cap: f64,
     pub max_reject_rate: f64,
     pub missing_warrant: String,
+    pub name_similarity: f64,
 }
 
 impl Rules {
@@ -591,6 +592,14 @@ fn validate(c: &mut Checker, raw: RawPipeline) -> Option<Pipeline> {
         );
     }
 
+    let name_similarity = r.name_similarity.unwrap_or(0.9);
+    if !(0.0..=1.0).contains(&name_similarity) {
+        c.report(
+            &[Key("rules"), Key("name_similarity")],
+            "name_similarity is a Jaro-Winkler score between 0 and 1",
+        );
+    }
+
     // [codes.*]
     for (field, map) in &raw.codes {
         match model::categories(field) {
@@ -674,6 +683,7 @@ fn validate(c: &mut Checker, raw: RawPipeline) -> Option<Pipeline> {
             cap,
             max_reject_rate,
             missing_warrant,
+            name_similarity,
         },
         inputs,
         codes: raw.codes,

@@ -33,6 +33,9 @@ pub struct RawRules {
     /// Warrant status of a detainer whose warrant column is absent or empty:
     /// `unknown` (default, never flagged), `none` or `administrative`.
     pub missing_warrant: Option<String>,
+    /// Jaro-Winkler score from which two names with one birth date are
+    /// listed in `possible_duplicates` (never merged).
+    pub name_similarity: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -88,6 +91,7 @@ pub const RULES_KEYS: &[&str] = &[
     "damages",
     "max_reject_rate",
     "missing_warrant",
+    "name_similarity",
 ];
 pub const DAMAGES_KEYS: &[&str] = &["per_day", "cap"];
 pub const INPUT_KEYS: &[&str] = &[

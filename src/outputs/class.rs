@@ -187,3 +187,58 @@ pub fn members_csv(
     }
     w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
+
+/// Pairs of persons that may be one (SPEC 6 says a class list must neither
+/// split nor merge people): same birth date, close names, keyed apart.
+pub fn duplicates_frame(
+    rows: &[(String, crate::rules::person::PossibleDuplicate)],
+) -> PolarsResult<DataFrame> {
+    let s =
+        |name: &str, f: &dyn Fn(&crate::rules::person::PossibleDuplicate) -> String| -> Column {
+            Column::new(
+                name.into(),
+                rows.iter().map(|(_, d)| f(d)).collect::<Vec<_>>(),
+            )
+        };
+    DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new(
+                "county".into(),
+                rows.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>(),
+            ),
+            s("person_key_a", &|d| d.person_key_a.clone()),
+            s("person_key_b", &|d| d.person_key_b.clone()),
+            s("name_a", &|d| d.name_a.clone()),
+            s("name_b", &|d| d.name_b.clone()),
+            date_column("dob", rows.iter().map(|(_, d)| Some(d.dob)).collect())?,
+            Column::new(
+                "score".into(),
+                rows.iter().map(|(_, d)| d.score).collect::<Vec<_>>(),
+            ),
+        ],
+    )
+}
+
+/// The possible duplicates among the persons of one county's holds.
+pub fn county_duplicates(
+    p: &Pipeline,
+    holds: &[Hold],
+) -> Vec<(String, crate::rules::person::PossibleDuplicate)> {
+    use crate::rules::person::{possible_duplicates, Seen};
+    let seen: Vec<Seen> = holds
+        .iter()
+        .filter_map(|h| {
+            Some(Seen {
+                person_key: &h.person_key,
+                last_name: h.last_name.as_deref()?,
+                first_name: h.first_name.as_deref()?,
+                dob: h.dob?,
+            })
+        })
+        .collect();
+    possible_duplicates(&seen, p.rules.name_similarity)
+        .into_iter()
+        .map(|d| (p.slug.clone(), d))
+        .collect()
+}

@@ -21,6 +21,7 @@ pub mod limit48;
 pub mod person;
 pub mod plausibility;
 pub mod regime;
+pub mod similarity;
 pub mod warrant;
 
 use crate::config::Pipeline;

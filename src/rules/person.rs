@@ -2,15 +2,19 @@
 //! and the class list (SPEC 6).
 //!
 //! What it does: keys a booking by the export's `person_id` where there is
-//! one; else by normalized last name, first name and date of birth; else by
-//! the booking itself. `match_basis` records which.
+//! one; else by normalized name and date of birth; else by the booking
+//! itself. `match_basis` records which. The name key is the set of name
+//! words of last and first name, sorted: case, accents, punctuation, spaces,
+//! hyphenated or double surnames written either way, and first and last name
+//! swapped all give one key. Names that agree on the date of birth and are
+//! close but not equal are never merged: [`possible_duplicates`] lists them.
 //!
 //! Why: one person must neither be split into two class members nor merged
 //! with another; a jail's own person number is the strongest evidence, exact
-//! name and birth date the next.
+//! name and birth date the next; anything weaker is for a person to judge.
 //!
-//! Example: `Peña-Ruiz, José` born 1980-02-03 and `PENA RUIZ, JOSE` born the
-//! same day get the same key `name:PENA RUIZ|JOSE|1980-02-03`.
+//! Example: `Peña-Ruiz, José` and `JOSE, PENA RUIZ` born the same day get the
+//! same key `name:JOSE PENA RUIZ|1980-02-03`.
 
 use chrono::NaiveDate;
 
@@ -50,6 +54,90 @@ pub fn fold_accent(c: char) -> char {
     }
 }
 
+/// The name words of a last and a first name, normalized and sorted.
+pub fn name_key(last: &str, first: &str) -> String {
+    let mut words: Vec<String> = normalize_name(last)
+        .split(' ')
+        .chain(normalize_name(first).split(' '))
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect();
+    words.sort();
+    words.join(" ")
+}
+
+/// Two person keys that may be one person: same date of birth, names close
+/// (Jaro-Winkler at least the threshold) but keyed apart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PossibleDuplicate {
+    pub person_key_a: String,
+    pub person_key_b: String,
+    pub name_a: String,
+    pub name_b: String,
+    /// Days since 1970-01-01.
+    pub dob: i32,
+    pub score: f64,
+}
+
+/// One person as seen in the holds: key, the name as written, date of birth.
+pub struct Seen<'a> {
+    pub person_key: &'a str,
+    pub last_name: &'a str,
+    pub first_name: &'a str,
+    pub dob: i32,
+}
+
+/// Pairs of different person keys with one date of birth whose names score
+/// at least `threshold`. Exact name matches under two person ids (a jail
+/// that numbered one person twice) score 1.
+pub fn possible_duplicates(seen: &[Seen], threshold: f64) -> Vec<PossibleDuplicate> {
+    use std::collections::BTreeMap;
+    // Per birth date: (person key, name key) -> the name as shown.
+    let mut by_dob: BTreeMap<i32, BTreeMap<(&str, String), String>> = BTreeMap::new();
+    for s in seen {
+        let shown = format!(
+            "{}, {}",
+            normalize_name(s.last_name),
+            normalize_name(s.first_name)
+        );
+        by_dob
+            .entry(s.dob)
+            .or_default()
+            .insert((s.person_key, name_key(s.last_name, s.first_name)), shown);
+    }
+    let mut out = Vec::new();
+    for (dob, people) in by_dob {
+        let people: Vec<(&(&str, String), &String)> = people.iter().collect();
+        for (i, ((key_a, name_a), shown_a)) in people.iter().enumerate() {
+            for ((key_b, name_b), shown_b) in &people[i + 1..] {
+                if key_a == key_b {
+                    continue;
+                }
+                let score = super::similarity::jaro_winkler(name_a, name_b);
+                if score >= threshold {
+                    // Each pair once, its keys in sorted order.
+                    let ((ka, na), (kb, nb)) = if key_a <= key_b {
+                        ((key_a, shown_a), (key_b, shown_b))
+                    } else {
+                        ((key_b, shown_b), (key_a, shown_a))
+                    };
+                    out.push(PossibleDuplicate {
+                        person_key_a: ka.to_string(),
+                        person_key_b: kb.to_string(),
+                        name_a: (*na).clone(),
+                        name_b: (*nb).clone(),
+                        dob,
+                        score: (score * 1000.0).round() / 1000.0,
+                    });
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| (&a.person_key_a, &a.person_key_b).cmp(&(&b.person_key_a, &b.person_key_b)));
+    out.dedup_by(|a, b| a.person_key_a == b.person_key_a && a.person_key_b == b.person_key_b);
+    out
+}
+
 /// `(person_key, match_basis)` of a booking.
 pub fn person_key(
     person_id: Option<&str>,
@@ -62,9 +150,8 @@ pub fn person_key(
         return (format!("id:{}", id.trim()), "person_id");
     }
     if let (Some(l), Some(f), Some(d)) = (last_name, first_name, dob) {
-        let (l, f) = (normalize_name(l), normalize_name(f));
-        if !l.is_empty() && !f.is_empty() {
-            return (format!("name:{l}|{f}|{d}"), "name_dob");
+        if !normalize_name(l).is_empty() && !normalize_name(f).is_empty() {
+            return (format!("name:{}|{d}", name_key(l, f)), "name_dob");
         }
     }
     (format!("booking:{booking_id}"), "booking_id")
@@ -73,6 +160,44 @@ pub fn person_key(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn close_names_with_one_birth_date_are_listed_not_merged() {
+        let seen = |person_key, last_name, first_name, dob| Seen {
+            person_key,
+            last_name,
+            first_name,
+            dob,
+        };
+        let seen = [
+            seen("name:GARCIA MARIA|1990-01-01", "Garcia", "Maria", 7305),
+            seen("name:GARCIA MARIAH|1990-01-01", "Garcia", "Mariah", 7305),
+            // Same name, another birth date: two people, not a pair.
+            seen("name:GARCIA MARIA|1991-01-01", "Garcia", "Maria", 7670),
+            // A far name with the same birth date: not a pair.
+            seen("name:NGUYEN TAN|1990-01-01", "Nguyen", "Tan", 7305),
+            // One person under two jail ids: exact name, same birth date.
+            seen("id:P1", "Ortiz", "Luis", 100),
+            seen("id:P2", "ORTIZ", "LUIS", 100),
+        ];
+        let pairs = possible_duplicates(&seen, 0.9);
+        let keys: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|p| (p.person_key_a.as_str(), p.person_key_b.as_str()))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("id:P1", "id:P2"),
+                (
+                    "name:GARCIA MARIAH|1990-01-01",
+                    "name:GARCIA MARIA|1990-01-01"
+                )
+            ]
+        );
+        assert_eq!(pairs[0].score, 1.0);
+        assert!(pairs[1].score >= 0.9 && pairs[1].score < 1.0);
+    }
 
     #[test]
     fn names_normalize_across_accents_case_and_punctuation() {
@@ -92,6 +217,11 @@ mod tests {
         let b = person_key(None, Some("PENA RUIZ"), Some("JOSE"), dob, "B2");
         assert_eq!(a, b);
         assert_eq!(a.1, "name_dob");
+        assert_eq!(a.0, "name:JOSE PENA RUIZ|1980-02-03");
+        // First and last name swapped, double surname written the other way.
+        let swapped = person_key(None, Some("José"), Some("Ruiz Peña"), dob, "B4");
+        assert_eq!(a.0, swapped.0);
+        // Two people with one common name and different birth dates.
         let other_dob = person_key(
             None,
             Some("Peña-Ruiz"),

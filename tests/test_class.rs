@@ -1,0 +1,91 @@
+//! Person matching in the class list: one person is neither split nor
+//! merged; close names are listed for review, not merged.
+
+mod common;
+
+use common::*;
+
+const PIPELINE: &str = r#"county = "Class"
+state = "CA"
+timezone = "America/Los_Angeles"
+as_of = "2026-06-30T00:00:00"
+[rules]
+name_similarity = 0.9
+[[inputs]]
+table = "bookings"
+path = "b.csv"
+[inputs.columns]
+booking_id = "BKG"
+last_name = "LAST"
+first_name = "FIRST"
+dob = "DOB"
+booked_at = "BOOKED"
+[[inputs]]
+table = "releases"
+path = "b.csv"
+[inputs.columns]
+booking_id = "BKG"
+eligible_at = "ELIG"
+released_at = "REL"
+[[inputs]]
+table = "detainers"
+path = "d.csv"
+[inputs.columns]
+booking_id = "BKG"
+lodged_at = "LODGED"
+warrant = "W"
+[codes.warrant]
+ADMIN = "administrative"
+"#;
+
+#[test]
+fn one_person_under_variant_names_is_one_member_and_close_names_are_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("p.toml"), PIPELINE).unwrap();
+    // B1 and B2: one person, name written two ways (accents, hyphen, swapped
+    // first and last). B3: a same common name, another birth date: another
+    // person. B4: a close name with B1's birth date: listed, not merged.
+    std::fs::write(
+        dir.path().join("b.csv"),
+        "BKG,LAST,FIRST,DOB,BOOKED,ELIG,REL\n\
+         B1,Peña-Ruiz,José,1980-02-03,2019-01-01 10:00,2019-01-02 10:00,2019-01-02 13:00\n\
+         B2,JOSE,PENA RUIZ,1980-02-03,2019-05-01 10:00,2019-05-02 10:00,2019-05-03 11:00\n\
+         B3,Peña-Ruiz,José,1985-07-07,2019-06-01 10:00,2019-06-02 10:00,2019-06-02 12:00\n\
+         B4,Pena Ruis,Jose,1980-02-03,2019-07-01 10:00,2019-07-02 10:00,2019-07-02 12:00\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("d.csv"),
+        "BKG,LODGED,W\nB1,2019-01-01 12:00,ADMIN\nB2,2019-05-01 12:00,ADMIN\nB3,2019-06-01 12:00,ADMIN\nB4,2019-07-01 12:00,ADMIN\n",
+    )
+    .unwrap();
+    let o = run(&["run", "p.toml", "--out", "out"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let members = read_parquet(&dir.path().join("out/class_members.parquet"));
+    let keys: Vec<(&str, &str, &str)> = members
+        .iter()
+        .map(|m| {
+            (
+                m["person_key"].as_str(),
+                m["booking_ids"].as_str(),
+                m["days_held"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            ("name:JOSE PENA RUIS|1980-02-03", "B4", "1"),
+            // 3 hours + 25 hours: 1 + 2 started days.
+            ("name:JOSE PENA RUIZ|1980-02-03", "B1;B2", "3"),
+            ("name:JOSE PENA RUIZ|1985-07-07", "B3", "1"),
+        ]
+    );
+    assert!(members.iter().all(|m| m["match_basis"] == "name_dob"));
+    let pairs = read_parquet(&dir.path().join("out/possible_duplicates.parquet"));
+    assert_eq!(pairs.len(), 1, "{pairs:?}");
+    assert_eq!(pairs[0]["person_key_a"], "name:JOSE PENA RUIS|1980-02-03");
+    assert_eq!(pairs[0]["person_key_b"], "name:JOSE PENA RUIZ|1980-02-03");
+    let score: f64 = pairs[0]["score"].parse().unwrap();
+    assert!((0.9..1.0).contains(&score), "{score}");
+}
