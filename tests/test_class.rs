@@ -89,3 +89,130 @@ fn one_person_under_variant_names_is_one_member_and_close_names_are_listed() {
     let score: f64 = pairs[0]["score"].parse().unwrap();
     assert!((0.9..1.0).contains(&score), "{score}");
 }
+
+#[test]
+fn class_definition_period_minimum_final_orders_and_subclasses() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = r#"county = "Class"
+state = "CA"
+timezone = "America/Los_Angeles"
+as_of = "2026-06-30T00:00:00"
+[class]
+from = "2019-01-01"
+to = "2019-12-31"
+min_hold_minutes = 60
+exclude_final_order = true
+[[class.subclasses]]
+name = "held_after_eligibility"
+field = "past_release"
+equals = true
+[[class.subclasses]]
+name = "bail_denied_for_hold"
+field = "bail_status"
+equals = "denied_for_hold"
+[[class.subclasses]]
+name = "over_48_hours"
+field = "over_limit"
+equals = true
+[[inputs]]
+table = "bookings"
+path = "b.csv"
+[inputs.columns]
+booking_id = "BKG"
+person_id = "PID"
+bail_status = "BAIL"
+booked_at = "BOOKED"
+[[inputs]]
+table = "releases"
+path = "b.csv"
+[inputs.columns]
+booking_id = "BKG"
+eligible_at = "ELIG"
+released_at = "REL"
+[[inputs]]
+table = "detainers"
+path = "d.csv"
+[inputs.columns]
+booking_id = "BKG"
+lodged_at = "LODGED"
+form = "FORM"
+warrant = "W"
+final_order = "FO"
+[codes.warrant]
+ADMIN = "administrative"
+[codes.form]
+I247A = "I-247A"
+[codes.bail_status]
+HOLD = "denied_for_hold"
+SET = "set"
+"#;
+    std::fs::write(dir.path().join("p.toml"), pipeline).unwrap();
+    std::fs::write(
+        dir.path().join("b.csv"),
+        "BKG,PID,BAIL,BOOKED,ELIG,REL\n\
+         B1,P1,HOLD,2019-01-01 10:00,2019-01-02 10:00,2019-01-02 13:00\n\
+         B2,P2,SET,2019-05-01 10:00,2019-05-02 10:00,2019-05-04 22:00\n\
+         B3,P3,SET,2019-06-01 10:00,2019-06-02 10:00,2019-06-02 10:30\n\
+         B4,P4,SET,2019-07-01 10:00,2019-07-02 10:00,2019-07-02 15:00\n\
+         B5,P5,SET,2020-02-01 10:00,2020-02-02 10:00,2020-02-02 15:00\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("d.csv"),
+        "BKG,LODGED,FORM,W,FO\n\
+         B1,2019-01-01 12:00,I247A,ADMIN,N\n\
+         B2,2019-05-01 12:00,I247A,ADMIN,N\n\
+         B3,2019-06-01 12:00,I247A,ADMIN,N\n\
+         B4,2019-07-01 12:00,I247A,ADMIN,Y\n\
+         B5,2020-02-01 12:00,I247A,ADMIN,N\n",
+    )
+    .unwrap();
+    let o = run(&["run", "p.toml", "--out", "out"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // All five holds are flagged; the class takes P1 and P2 only: B3 is
+    // under 60 minutes, B4 had a final order, B5 is after `to`.
+    let holds = read_parquet(&dir.path().join("out/holds/county=class/part-0.parquet"));
+    assert_eq!(holds.iter().filter(|h| h["flagged"] == "true").count(), 5);
+    let members = read_parquet(&dir.path().join("out/class_members.parquet"));
+    let rows: Vec<(&str, &str, &str, &str)> = members
+        .iter()
+        .map(|m| {
+            (
+                m["person_key"].as_str(),
+                m["held_after_eligibility"].as_str(),
+                m["bail_denied_for_hold"].as_str(),
+                m["over_48_hours"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("id:P1", "true", "true", "false"),
+            ("id:P2", "true", "false", "true")
+        ]
+    );
+    let csv = std::fs::read_to_string(dir.path().join("out/class_members.csv")).unwrap();
+    let header = csv.lines().next().unwrap();
+    assert!(
+        header.ends_with("match_basis,held_after_eligibility,bail_denied_for_hold,over_48_hours"),
+        "{header}"
+    );
+}
+
+#[test]
+fn a_subclass_on_an_unknown_field_is_a_pipeline_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let text_ = PIPELINE.replace(
+        "[rules]",
+        "[class]\n[[class.subclasses]]\nname = \"x\"\nfield = \"shoe_size\"\nequals = true\n[rules]",
+    );
+    std::fs::write(dir.path().join("p.toml"), text_).unwrap();
+    std::fs::write(dir.path().join("b.csv"), "BKG\n").unwrap();
+    std::fs::write(dir.path().join("d.csv"), "BKG\n").unwrap();
+    let o = run(&["check", "p.toml"], dir.path());
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("`class.subclasses[0]`"), "{err}");
+    assert!(err.contains("`shoe_size` is not a holds field"), "{err}");
+}

@@ -73,7 +73,51 @@ pub struct Pipeline {
     pub inputs: Vec<Input>,
     /// Coded field → source code → category.
     pub codes: BTreeMap<String, BTreeMap<String, String>>,
+    pub class: Class,
 }
+
+/// Who is in the class list (issue 4 of the project; defaults reproduce
+/// SPEC 6: every person with a flagged hold).
+#[derive(Debug, Clone)]
+pub struct Class {
+    /// First and last local day (inclusive) a hold may start in.
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// A hold must last at least this long to count.
+    pub min_hold_minutes: i64,
+    /// Leave out holds of people with a prior final removal order.
+    pub exclude_final_order: bool,
+    pub subclasses: Vec<Subclass>,
+}
+
+/// A subclass: class holds whose holds-table `field` equals `equals`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subclass {
+    pub name: String,
+    pub field: String,
+    pub equals: SubclassValue,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SubclassValue {
+    Bool(bool),
+    Text(String),
+}
+
+/// Holds fields a subclass can test, and whether each is a flag.
+pub const SUBCLASS_FIELDS: &[(&str, bool)] = &[
+    ("past_release", true),
+    ("over_limit", true),
+    ("transferred_to_ice", true),
+    ("final_order", true),
+    ("bail_status", false),
+    ("form", false),
+    ("warrant_status", false),
+    ("regime", false),
+    ("status", false),
+    ("release_reason", false),
+    ("eligibility_source", false),
+];
 
 #[derive(Debug, Clone)]
 pub struct Rules {
@@ -348,6 +392,21 @@ impl<'a> Checker<'a> {
                         }
                     }
                 }
+                ("class", DeValue::Table(class)) => {
+                    self.unknown_keys(class, raw::CLASS_KEYS, "class.");
+                    for (k, v) in class.iter() {
+                        if let ("subclasses", DeValue::Array(items)) =
+                            (k.get_ref().as_ref(), v.get_ref())
+                        {
+                            for (i, item) in items.iter().enumerate() {
+                                if let DeValue::Table(t) = item.get_ref() {
+                                    let prefix = format!("class.subclasses[{i}].");
+                                    self.unknown_keys(t, raw::SUBCLASS_KEYS, &prefix);
+                                }
+                            }
+                        }
+                    }
+                }
                 ("inputs", DeValue::Array(items)) => {
                     for (i, item) in items.iter().enumerate() {
                         if let DeValue::Table(t) = item.get_ref() {
@@ -600,6 +659,73 @@ fn validate(c: &mut Checker, raw: RawPipeline) -> Option<Pipeline> {
         );
     }
 
+    // [class]
+    let rc = &raw.class;
+    let class_date = |c: &mut Checker, key: &'static str, v: &Option<String>| {
+        let s = v.as_ref()?;
+        let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+        if d.is_none() {
+            c.report(
+                &[Key("class"), Key(key)],
+                format!("`{s}` is not a date like \"2011-01-01\""),
+            );
+        }
+        d
+    };
+    let class_from = class_date(c, "from", &rc.from);
+    let class_to = class_date(c, "to", &rc.to);
+    let mut subclasses = Vec::new();
+    for (i, sc) in rc.subclasses.iter().enumerate() {
+        let at = [Key("class"), Key("subclasses"), Seg::Index(i)];
+        let Some((_, is_flag)) = SUBCLASS_FIELDS.iter().find(|(f, _)| *f == sc.field) else {
+            let names: Vec<&str> = SUBCLASS_FIELDS.iter().map(|(f, _)| *f).collect();
+            c.report(
+                &at,
+                format!(
+                    "`{}` is not a holds field a subclass can test; fields: {}",
+                    sc.field,
+                    names.join(", ")
+                ),
+            );
+            continue;
+        };
+        let equals = match (&sc.equals, is_flag) {
+            (toml::Value::Boolean(b), true) => SubclassValue::Bool(*b),
+            (toml::Value::String(s), false) => SubclassValue::Text(s.clone()),
+            _ => {
+                c.report(
+                    &at,
+                    format!(
+                        "`equals` for `{}` must be {}",
+                        sc.field,
+                        if *is_flag {
+                            "true or false"
+                        } else {
+                            "a string"
+                        }
+                    ),
+                );
+                continue;
+            }
+        };
+        if sc.name.trim().is_empty() || subclasses.iter().any(|s: &Subclass| s.name == sc.name) {
+            c.report(&at, "each subclass needs a name of its own");
+            continue;
+        }
+        subclasses.push(Subclass {
+            name: sc.name.clone(),
+            field: sc.field.clone(),
+            equals,
+        });
+    }
+    let class = Class {
+        from: class_from,
+        to: class_to,
+        min_hold_minutes: rc.min_hold_minutes.unwrap_or(0),
+        exclude_final_order: rc.exclude_final_order.unwrap_or(false),
+        subclasses,
+    };
+
     // [codes.*]
     for (field, map) in &raw.codes {
         match model::categories(field) {
@@ -687,6 +813,7 @@ fn validate(c: &mut Checker, raw: RawPipeline) -> Option<Pipeline> {
         },
         inputs,
         codes: raw.codes,
+        class,
     })
 }
 

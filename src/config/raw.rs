@@ -18,6 +18,29 @@ pub struct RawPipeline {
     pub inputs: Vec<RawInput>,
     #[serde(default)]
     pub codes: BTreeMap<String, BTreeMap<String, String>>,
+    #[serde(default)]
+    pub class: RawClass,
+}
+
+/// `[class]`: who is in the class list, and its subclasses.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawClass {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub min_hold_minutes: Option<i64>,
+    pub exclude_final_order: Option<bool>,
+    #[serde(default)]
+    pub subclasses: Vec<RawSubclass>,
+}
+
+/// A named subclass: the flagged holds whose `field` equals `equals`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSubclass {
+    pub name: String,
+    pub field: String,
+    pub equals: toml::Value,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -81,8 +104,16 @@ pub enum RawFormats {
 /// The keys each fixed-shape table accepts, for reporting every unknown key
 /// of a file at once (serde stops at the first).
 pub const TOP_KEYS: &[&str] = &[
-    "county", "state", "timezone", "as_of", "rules", "inputs", "codes",
+    "county", "state", "timezone", "as_of", "rules", "inputs", "codes", "class",
 ];
+pub const CLASS_KEYS: &[&str] = &[
+    "from",
+    "to",
+    "min_hold_minutes",
+    "exclude_final_order",
+    "subclasses",
+];
+pub const SUBCLASS_KEYS: &[&str] = &["name", "field", "equals"];
 pub const RULES_KEYS: &[&str] = &[
     "since",
     "until",

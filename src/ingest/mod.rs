@@ -616,7 +616,13 @@ fn field_failure(
     formats: &[String],
     e: FieldError,
 ) -> (&'static str, String) {
-    let shown: String = text.chars().take(200).collect();
+    // A date of birth is personal data: its value stays in `raw` (0600),
+    // never in the detail. Other values are dates and amounts.
+    let shown: String = if field == "dob" {
+        "(value in raw)".to_string()
+    } else {
+        text.chars().take(200).collect()
+    };
     match e {
         FieldError::Unparseable if formats.is_empty() => (
             "bad_number",

@@ -4,7 +4,7 @@
 //! 25 hours is 2 days); `damages_estimate` is `per_day * days_held`, at most
 //! `cap` (the *Roy v. County of Los Angeles* settlement terms by default).
 
-use crate::config::Pipeline;
+use crate::config::{Pipeline, Subclass, SubclassValue};
 use crate::rules::Hold;
 use polars::prelude::*;
 use std::collections::BTreeMap;
@@ -30,13 +30,74 @@ pub struct Member {
     pub damages_estimate: f64,
     pub booking_ids: String,
     pub match_basis: String,
+    /// Subclass name → whether any of the member's class holds is in it.
+    pub subclasses: Vec<(String, bool)>,
+}
+
+/// Whether a hold makes its person a class member (`[class]`; by default
+/// every flagged hold, as SPEC 6 says).
+pub fn in_class(p: &Pipeline, h: &Hold) -> bool {
+    let c = &p.class;
+    let day = h.hold_start.map(|t| crate::rules::local_date(t, &p.tz));
+    h.flagged
+        && h.hold_minutes.unwrap_or(0) >= c.min_hold_minutes
+        && !(c.exclude_final_order && h.final_order == Some(true))
+        && c.from.is_none_or(|f| day.is_some_and(|d| d >= f))
+        && c.to.is_none_or(|t| day.is_some_and(|d| d <= t))
+}
+
+/// Whether a hold is in a subclass: its field equals the subclass value.
+pub fn in_subclass(sc: &Subclass, h: &Hold) -> bool {
+    let flag = |v: Option<bool>| match &sc.equals {
+        SubclassValue::Bool(b) => v == Some(*b),
+        SubclassValue::Text(_) => false,
+    };
+    let text = |v: Option<&str>| match &sc.equals {
+        SubclassValue::Text(t) => v == Some(t.as_str()),
+        SubclassValue::Bool(_) => false,
+    };
+    match sc.field.as_str() {
+        "past_release" => flag(h.past_release),
+        "over_limit" => flag(h.over_limit),
+        "transferred_to_ice" => flag(Some(h.transferred_to_ice)),
+        "final_order" => flag(h.final_order),
+        "bail_status" => text(h.bail_status.as_deref()),
+        "form" => text(Some(&h.form)),
+        "warrant_status" => text(Some(&h.warrant_status)),
+        "regime" => text(Some(h.regime)),
+        "status" => text(Some(h.status)),
+        "release_reason" => text(h.release_reason.as_deref()),
+        "eligibility_source" => text(Some(h.eligibility_source)),
+        _ => false,
+    }
+}
+
+/// Subclass names across members, in first-seen order.
+pub fn subclass_names(members: &[Member]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for m in members {
+        for (n, _) in &m.subclasses {
+            if !names.contains(n) {
+                names.push(n.clone());
+            }
+        }
+    }
+    names
+}
+
+/// A member's value for a subclass; empty where its county has none.
+pub fn subclass_value(m: &Member, name: &str) -> Option<bool> {
+    m.subclasses
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| *v)
 }
 
 const MINUTES_PER_DAY: i64 = 24 * 60;
 
 pub fn members(p: &Pipeline, holds: &[Hold]) -> Vec<Member> {
     let mut by_person: BTreeMap<&str, Vec<&Hold>> = BTreeMap::new();
-    for h in holds.iter().filter(|h| h.flagged) {
+    for h in holds.iter().filter(|h| in_class(p, h)) {
         by_person.entry(&h.person_key).or_default().push(h);
     }
     by_person
@@ -69,6 +130,12 @@ pub fn members(p: &Pipeline, holds: &[Hold]) -> Vec<Member> {
                 damages_estimate: (p.rules.per_day * days as f64).min(p.rules.cap),
                 booking_ids: ids.join(";"),
                 match_basis: latest.match_basis.to_string(),
+                subclasses: p
+                    .class
+                    .subclasses
+                    .iter()
+                    .map(|sc| (sc.name.clone(), hs.iter().any(|h| in_subclass(sc, h))))
+                    .collect(),
             }
         })
         .collect()
@@ -123,6 +190,16 @@ pub fn members_frame(members: &[Member], tz: &str) -> PolarsResult<DataFrame> {
         s("booking_ids", &|m| Some(m.booking_ids.clone())),
         s("match_basis", &|m| Some(m.match_basis.clone())),
     ];
+    let mut cols = cols;
+    for name in subclass_names(members) {
+        cols.push(Column::new(
+            name.as_str().into(),
+            members
+                .iter()
+                .map(|m| subclass_value(m, &name))
+                .collect::<Vec<_>>(),
+        ));
+    }
     DataFrame::new(members.len(), cols)
 }
 
@@ -146,7 +223,8 @@ pub fn members_csv(
     let mut w = csv::WriterBuilder::new()
         .terminator(terminator)
         .from_writer(start);
-    w.write_record([
+    let subclasses = subclass_names(members);
+    let mut header: Vec<String> = [
         "county",
         "county_name",
         "person_key",
@@ -162,10 +240,15 @@ pub fn members_csv(
         "damages_estimate",
         "booking_ids",
         "match_basis",
-    ])?;
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    header.extend(subclasses.iter().cloned());
+    w.write_record(&header)?;
     let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("the epoch exists");
     for m in members {
-        w.write_record([
+        let mut record = vec![
             m.county.clone(),
             m.county_name.clone(),
             m.person_key.clone(),
@@ -183,7 +266,13 @@ pub fn members_csv(
             format!("{:.2}", m.damages_estimate),
             m.booking_ids.clone(),
             m.match_basis.clone(),
-        ])?;
+        ];
+        record.extend(
+            subclasses
+                .iter()
+                .map(|n| subclass_value(m, n).map_or(String::new(), |v| v.to_string())),
+        );
+        w.write_record(&record)?;
     }
     w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }

@@ -30,8 +30,12 @@ pub enum Cell {
 pub struct Table {
     pub name: String,
     /// Column headers and widths (characters).
-    pub columns: Vec<(&'static str, f64)>,
+    pub columns: Vec<(String, f64)>,
     pub rows: Vec<Vec<Cell>>,
+}
+
+fn cols(c: &[(&str, f64)]) -> Vec<(String, f64)> {
+    c.iter().map(|(n, w)| (n.to_string(), *w)).collect()
 }
 
 fn excel_date(d: NaiveDate) -> Result<ExcelDateTime, XlsxError> {
@@ -75,7 +79,7 @@ pub fn write(path: &Path, tables: &[Table], max_rows: usize) -> Result<(), XlsxE
             sheet.set_name(&name)?;
             for (c, (title, width)) in table.columns.iter().enumerate() {
                 sheet.set_column_width(c as u16, *width)?;
-                sheet.write_string_with_format(0, c as u16, *title, &header)?;
+                sheet.write_string_with_format(0, c as u16, title, &header)?;
             }
             sheet.set_freeze_panes(1, 0)?;
             let last_col = table.columns.len().saturating_sub(1) as u16;
@@ -254,10 +258,11 @@ pub fn tables(
             Cell::Text(rule.to_string()),
         ]);
     }
+    let subclasses = super::class::subclass_names(members);
     let members_rows = members
         .iter()
         .map(|m| {
-            vec![
+            let mut row = vec![
                 Cell::Text(m.county_name.clone()),
                 Cell::Text(m.person_key.clone()),
                 opt_text(&m.person_id),
@@ -272,13 +277,36 @@ pub fn tables(
                 Cell::Number(m.damages_estimate),
                 Cell::Text(m.booking_ids.clone()),
                 Cell::Text(m.match_basis.clone()),
-            ]
+            ];
+            row.extend(
+                subclasses
+                    .iter()
+                    .map(|n| super::class::subclass_value(m, n).map_or(Cell::Empty, Cell::Bool)),
+            );
+            row
         })
         .collect();
+    let mut member_columns = cols(&[
+        ("County", 16.0),
+        ("Person key", 28.0),
+        ("Person id", 12.0),
+        ("Last name", 18.0),
+        ("First name", 16.0),
+        ("Date of birth", 12.0),
+        ("Flagged holds", 9.0),
+        ("First hold start", 17.0),
+        ("Last hold start", 17.0),
+        ("Hold hours", 10.0),
+        ("Days held", 8.0),
+        ("Damages estimate", 12.0),
+        ("Booking ids", 24.0),
+        ("Match basis", 11.0),
+    ]);
+    member_columns.extend(subclasses.iter().map(|n| (n.clone(), 12.0)));
     vec![
         Table {
             name: "Summary".into(),
-            columns: vec![
+            columns: cols(&[
                 ("County", 16.0),
                 ("Year", 7.0),
                 ("Bookings", 10.0),
@@ -288,32 +316,17 @@ pub fn tables(
                 ("Over 48-hour limit", 9.0),
                 ("Warrant unknown", 9.0),
                 ("Flagged hold hours", 11.0),
-            ],
+            ]),
             rows: summary,
         },
         Table {
             name: "Class members".into(),
-            columns: vec![
-                ("County", 16.0),
-                ("Person key", 28.0),
-                ("Person id", 12.0),
-                ("Last name", 18.0),
-                ("First name", 16.0),
-                ("Date of birth", 12.0),
-                ("Flagged holds", 9.0),
-                ("First hold start", 17.0),
-                ("Last hold start", 17.0),
-                ("Hold hours", 10.0),
-                ("Days held", 8.0),
-                ("Damages estimate", 12.0),
-                ("Booking ids", 24.0),
-                ("Match basis", 11.0),
-            ],
+            columns: member_columns,
             rows: members_rows,
         },
         Table {
             name: "Flagged holds".into(),
-            columns: vec![
+            columns: cols(&[
                 ("County", 16.0),
                 ("Booking id", 14.0),
                 ("Person key", 28.0),
@@ -331,23 +344,23 @@ pub fn tables(
                 ("Regime", 11.0),
                 ("Source file", 30.0),
                 ("Source row", 9.0),
-            ],
+            ]),
             rows: holds,
         },
         Table {
             name: "Rejects".into(),
-            columns: vec![
+            columns: cols(&[
                 ("County", 16.0),
                 ("Table", 10.0),
                 ("File", 36.0),
                 ("Reason", 24.0),
                 ("Rows", 8.0),
-            ],
+            ]),
             rows: rejects,
         },
         Table {
             name: "Method".into(),
-            columns: vec![("What", 34.0), ("Value", 120.0)],
+            columns: cols(&[("What", 34.0), ("Value", 120.0)]),
             rows: method,
         },
     ]
@@ -387,7 +400,7 @@ mod tests {
             .collect();
         let table = Table {
             name: "Class members".into(),
-            columns: vec![("key", 10.0), ("n", 6.0), ("day", 12.0), ("at", 16.0)],
+            columns: cols(&[("key", 10.0), ("n", 6.0), ("day", 12.0), ("at", 16.0)]),
             rows,
         };
         // 3 rows per sheet: a header and 2 data rows.

@@ -16,7 +16,6 @@
 //! Example: charges disposed 2019-03-01 10:00 and 2019-03-02 09:00 plus an
 //! open immigration hold: eligible 2019-03-02 09:00, source `charges`.
 
-use super::frame::strs;
 use super::rejects_of;
 use crate::ingest::{Reject, SOURCE_FILE, SOURCE_LINE, SOURCE_ROW};
 use crate::model::Table;
@@ -57,12 +56,9 @@ pub fn join_releases(
         .filter(col("released_at").lt(col("booked_at")))
         .collect()?;
     if bad.height() > 0 {
-        let ids = strs(&bad, "booking_id")?;
-        let detail = |i: usize| {
-            format!(
-                "released before booked (booking_id {}); the booking cannot be measured",
-                ids[i].as_deref().unwrap_or("?")
-            )
+        // Details name no id or value: the row's values are in `raw`.
+        let detail = |_: usize| {
+            "released_at is before booked_at; the booking cannot be measured".to_string()
         };
         rejects.extend(rejects_of(
             &bad,

@@ -408,7 +408,7 @@ fn build_holds(
                 source_row: rows[i].unwrap_or(0),
                 source_line: lines[i].unwrap_or(0),
                 reason: "implausible_stay",
-                detail: format!("booking_id {id}: {detail}"),
+                detail: detail.clone(),
                 raw: String::new(),
             });
             if let Some(r_file) = r_files[i].clone() {
@@ -418,7 +418,7 @@ fn build_holds(
                     source_row: r_rows[i].unwrap_or(0),
                     source_line: r_lines[i].unwrap_or(0),
                     reason: "implausible_stay",
-                    detail: format!("booking_id {id}: {detail}"),
+                    detail: detail.clone(),
                     raw: String::new(),
                 });
             }
