@@ -34,6 +34,11 @@ pub enum Command {
         /// sheet (Excel's limit; smaller values are for tests).
         #[arg(long, default_value_t = 1_048_576, hide = true)]
         xlsx_max_rows: usize,
+        /// Replace names, dates of birth and ids in every output by stable
+        /// pseudonyms keyed by this file's bytes (HMAC-SHA256; keep the key
+        /// secret, and the same key for results you want to join).
+        #[arg(long, value_name = "KEYFILE")]
+        pseudonymize: Option<PathBuf>,
     },
     /// Validate pipeline files and inputs and print data-quality counts;
     /// writes nothing.

@@ -6,6 +6,7 @@
 use clap::Parser;
 use detainer_audit::cli::{Cli, Command};
 use detainer_audit::cmd;
+use detainer_audit::outputs::privacy::Privacy;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -37,11 +38,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             force,
             plain_csv,
             xlsx_max_rows,
+            pseudonymize,
         } => {
+            let privacy = match &pseudonymize {
+                Some(key) => Privacy::from_key_file(key)?,
+                None => Privacy::none(),
+            };
             let opts = cmd::run::RunOptions {
                 force,
                 excel_csv: !plain_csv,
                 xlsx_max_rows,
+                privacy,
             };
             let report = cmd::run::run(&pipelines, &out, &opts)?;
             eprintln!(

@@ -25,6 +25,26 @@ pub struct RunOptions {
     pub excel_csv: bool,
     /// Rows per workbook sheet, header included (Excel's limit by default).
     pub xlsx_max_rows: usize,
+    /// Names, dates of birth and ids replaced by keyed pseudonyms.
+    pub privacy: outputs::privacy::Privacy,
+}
+
+/// The rejects with their raw values pseudonymized (when asked).
+fn pseudonymize_raw(
+    rejects: &polars::prelude::DataFrame,
+    privacy: &outputs::privacy::Privacy,
+) -> polars::prelude::PolarsResult<polars::prelude::DataFrame> {
+    use polars::prelude::*;
+    if !privacy.is_on() {
+        return Ok(rejects.clone());
+    }
+    let raw: Vec<Option<String>> = crate::rules::frame::strs(rejects, "raw")?
+        .into_iter()
+        .map(|r| r.map(|r| privacy.raw(&r)))
+        .collect();
+    let mut df = rejects.clone();
+    df.with_column(Column::new("raw".into(), raw))?;
+    Ok(df)
 }
 
 /// Rejects counted by table, file and reason, for the workbook.
@@ -76,7 +96,8 @@ pub fn run(pipeline_args: &[PathBuf], out: &Path, opts: &RunOptions) -> anyhow::
             &format!("summary/county={slug}/part-0.parquet"),
             &mut df,
         )?);
-        let mut df = holds_frame(&c.pipeline, &c.audit.holds).map_err(polars_at(out))?;
+        let mut df =
+            holds_frame(&c.pipeline, &c.audit.holds, &opts.privacy).map_err(polars_at(out))?;
         written.push(private(
             outputs::write_parquet(
                 &partial,
@@ -85,7 +106,7 @@ pub fn run(pipeline_args: &[PathBuf], out: &Path, opts: &RunOptions) -> anyhow::
             )?,
             &partial,
         )?);
-        let mut df = c.rejects.clone();
+        let mut df = pseudonymize_raw(&c.rejects, &opts.privacy).map_err(polars_at(out))?;
         written.push(private(
             outputs::write_parquet(
                 &partial,
@@ -102,19 +123,22 @@ pub fn run(pipeline_args: &[PathBuf], out: &Path, opts: &RunOptions) -> anyhow::
         Some(c) if counties.iter().all(|o| o.pipeline.tz == c.pipeline.tz) => c.pipeline.tz,
         _ => chrono_tz::UTC,
     };
-    let mut df = class::members_frame(&members, tz.name()).map_err(polars_at(out))?;
+    let mut df =
+        class::members_frame(&members, tz.name(), &opts.privacy).map_err(polars_at(out))?;
     written.push(private(
         outputs::write_parquet(&partial, "class_members.parquet", &mut df)?,
         &partial,
     )?);
-    let mut df = class::duplicates_frame(&duplicates).map_err(polars_at(out))?;
+    let mut df = class::duplicates_frame(&duplicates, &opts.privacy).map_err(polars_at(out))?;
     written.push(private(
         outputs::write_parquet(&partial, "possible_duplicates.parquet", &mut df)?,
         &partial,
     )?);
-    let csv = class::members_csv(&members, &tz, opts.excel_csv).map_err(|e| OutputError::Io {
-        path: out.join("class_members.csv"),
-        source: std::io::Error::other(e),
+    let csv = class::members_csv(&members, &tz, opts.excel_csv, &opts.privacy).map_err(|e| {
+        OutputError::Io {
+            path: out.join("class_members.csv"),
+            source: std::io::Error::other(e),
+        }
     })?;
     let path = partial.join("class_members.csv");
     std::fs::write(&path, csv).map_err(outputs::io_err(&path))?;
@@ -137,7 +161,7 @@ pub fn run(pipeline_args: &[PathBuf], out: &Path, opts: &RunOptions) -> anyhow::
     let path = partial.join("class_members.xlsx");
     outputs::workbook::write(
         &path,
-        &outputs::workbook::tables(&parts, &members, &tz),
+        &outputs::workbook::tables(&parts, &members, &tz, &opts.privacy),
         opts.xlsx_max_rows,
     )
     .map_err(|source| OutputError::Xlsx {

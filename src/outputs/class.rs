@@ -9,7 +9,8 @@ use crate::rules::Hold;
 use polars::prelude::*;
 use std::collections::BTreeMap;
 
-use super::{date_column, datetime_column};
+use super::datetime_column;
+use super::privacy::{dob_column, Privacy};
 
 /// One class member, before it becomes a row.
 #[derive(Debug, Clone, PartialEq)]
@@ -143,18 +144,26 @@ pub fn members(p: &Pipeline, holds: &[Hold]) -> Vec<Member> {
 
 /// The class list as a frame; timestamps in `tz` (the pipelines' common
 /// zone, or UTC when they differ).
-pub fn members_frame(members: &[Member], tz: &str) -> PolarsResult<DataFrame> {
+pub fn members_frame(members: &[Member], tz: &str, privacy: &Privacy) -> PolarsResult<DataFrame> {
     let s = |name: &str, f: &dyn Fn(&Member) -> Option<String>| -> Column {
         Column::new(name.into(), members.iter().map(f).collect::<Vec<_>>())
     };
     let cols = vec![
         s("county", &|m| Some(m.county.clone())),
         s("county_name", &|m| Some(m.county_name.clone())),
-        s("person_key", &|m| Some(m.person_key.clone())),
-        s("person_id", &|m| m.person_id.clone()),
-        s("last_name", &|m| m.last_name.clone()),
-        s("first_name", &|m| m.first_name.clone()),
-        date_column("dob", members.iter().map(|m| m.dob).collect())?,
+        s("person_key", &|m| {
+            Some(privacy.value("person_key", &m.person_key))
+        }),
+        s("person_id", &|m| {
+            privacy.opt("person_id", m.person_id.as_deref())
+        }),
+        s("last_name", &|m| {
+            privacy.opt("name", m.last_name.as_deref())
+        }),
+        s("first_name", &|m| {
+            privacy.opt("name", m.first_name.as_deref())
+        }),
+        dob_column(privacy, members.iter().map(|m| m.dob).collect())?,
         Column::new(
             "flagged_holds".into(),
             members.iter().map(|m| m.flagged_holds).collect::<Vec<_>>(),
@@ -187,7 +196,9 @@ pub fn members_frame(members: &[Member], tz: &str) -> PolarsResult<DataFrame> {
                 .map(|m| m.damages_estimate)
                 .collect::<Vec<_>>(),
         ),
-        s("booking_ids", &|m| Some(m.booking_ids.clone())),
+        s("booking_ids", &|m| {
+            Some(privacy.list("booking_id", &m.booking_ids))
+        }),
         s("match_basis", &|m| Some(m.match_basis.clone())),
     ];
     let mut cols = cols;
@@ -210,6 +221,7 @@ pub fn members_csv(
     members: &[Member],
     tz: &chrono_tz::Tz,
     excel: bool,
+    privacy: &Privacy,
 ) -> Result<Vec<u8>, csv::Error> {
     let mut start = Vec::new();
     if excel {
@@ -246,25 +258,28 @@ pub fn members_csv(
     .collect();
     header.extend(subclasses.iter().cloned());
     w.write_record(&header)?;
-    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("the epoch exists");
     for m in members {
         let mut record = vec![
             m.county.clone(),
             m.county_name.clone(),
-            m.person_key.clone(),
-            m.person_id.clone().unwrap_or_default(),
-            m.last_name.clone().unwrap_or_default(),
-            m.first_name.clone().unwrap_or_default(),
-            m.dob
-                .map(|d| (epoch + chrono::Duration::days(d as i64)).to_string())
+            privacy.value("person_key", &m.person_key),
+            privacy
+                .opt("person_id", m.person_id.as_deref())
                 .unwrap_or_default(),
+            privacy
+                .opt("name", m.last_name.as_deref())
+                .unwrap_or_default(),
+            privacy
+                .opt("name", m.first_name.as_deref())
+                .unwrap_or_default(),
+            privacy.dob_text(m.dob).unwrap_or_default(),
             m.flagged_holds.to_string(),
             super::local_text(m.first_hold_start, tz),
             super::local_text(m.last_hold_start, tz),
             format!("{:.2}", m.hold_hours_total),
             m.days_held.to_string(),
             format!("{:.2}", m.damages_estimate),
-            m.booking_ids.clone(),
+            privacy.list("booking_id", &m.booking_ids),
             m.match_basis.clone(),
         ];
         record.extend(
@@ -281,6 +296,7 @@ pub fn members_csv(
 /// split nor merge people): same birth date, close names, keyed apart.
 pub fn duplicates_frame(
     rows: &[(String, crate::rules::person::PossibleDuplicate)],
+    privacy: &Privacy,
 ) -> PolarsResult<DataFrame> {
     let s =
         |name: &str, f: &dyn Fn(&crate::rules::person::PossibleDuplicate) -> String| -> Column {
@@ -296,11 +312,15 @@ pub fn duplicates_frame(
                 "county".into(),
                 rows.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>(),
             ),
-            s("person_key_a", &|d| d.person_key_a.clone()),
-            s("person_key_b", &|d| d.person_key_b.clone()),
-            s("name_a", &|d| d.name_a.clone()),
-            s("name_b", &|d| d.name_b.clone()),
-            date_column("dob", rows.iter().map(|(_, d)| Some(d.dob)).collect())?,
+            s("person_key_a", &|d| {
+                privacy.value("person_key", &d.person_key_a)
+            }),
+            s("person_key_b", &|d| {
+                privacy.value("person_key", &d.person_key_b)
+            }),
+            s("name_a", &|d| privacy.value("name", &d.name_a)),
+            s("name_b", &|d| privacy.value("name", &d.name_b)),
+            dob_column(privacy, rows.iter().map(|(_, d)| Some(d.dob)).collect())?,
             Column::new(
                 "score".into(),
                 rows.iter().map(|(_, d)| d.score).collect::<Vec<_>>(),

@@ -5,9 +5,10 @@ use crate::config::Pipeline;
 use crate::rules::Hold;
 use polars::prelude::*;
 
-use super::{date_column, datetime_column};
+use super::datetime_column;
+use super::privacy::{dob_column, Privacy};
 
-pub fn holds_frame(p: &Pipeline, holds: &[Hold]) -> PolarsResult<DataFrame> {
+pub fn holds_frame(p: &Pipeline, holds: &[Hold], privacy: &Privacy) -> PolarsResult<DataFrame> {
     let tz = p.tz.name();
     let s = |name: &str, f: &dyn Fn(&Hold) -> Option<String>| -> Column {
         Column::new(name.into(), holds.iter().map(f).collect::<Vec<_>>())
@@ -20,13 +21,23 @@ pub fn holds_frame(p: &Pipeline, holds: &[Hold]) -> PolarsResult<DataFrame> {
         // that take it from the path (DuckDB) and from the file agree.
         s("county", &|_| Some(p.slug.clone())),
         s("county_name", &|_| Some(p.county.clone())),
-        s("booking_id", &|h| Some(h.booking_id.clone())),
-        s("person_key", &|h| Some(h.person_key.clone())),
+        s("booking_id", &|h| {
+            Some(privacy.value("booking_id", &h.booking_id))
+        }),
+        s("person_key", &|h| {
+            Some(privacy.value("person_key", &h.person_key))
+        }),
         s("match_basis", &|h| Some(h.match_basis.to_string())),
-        s("person_id", &|h| h.person_id.clone()),
-        s("last_name", &|h| h.last_name.clone()),
-        s("first_name", &|h| h.first_name.clone()),
-        date_column("dob", holds.iter().map(|h| h.dob).collect())?,
+        s("person_id", &|h| {
+            privacy.opt("person_id", h.person_id.as_deref())
+        }),
+        s("last_name", &|h| {
+            privacy.opt("name", h.last_name.as_deref())
+        }),
+        s("first_name", &|h| {
+            privacy.opt("name", h.first_name.as_deref())
+        }),
+        dob_column(privacy, holds.iter().map(|h| h.dob).collect())?,
         t("booked_at", &|h| Some(h.booked_at))?,
         t("eligible_at", &|h| h.eligible_at)?,
         s("eligibility_source", &|h| {
@@ -80,7 +91,9 @@ pub fn holds_frame(p: &Pipeline, holds: &[Hold]) -> PolarsResult<DataFrame> {
             "detainers".into(),
             holds.iter().map(|h| h.detainers as i64).collect::<Vec<_>>(),
         ),
-        s("detainer_ids", &|h| Some(h.detainer_ids.clone())),
+        s("detainer_ids", &|h| {
+            Some(privacy.list("detainer_id", &h.detainer_ids))
+        }),
         s("source_file", &|h| Some(h.source_file.clone())),
         Column::new(
             "source_row".into(),

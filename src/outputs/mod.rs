@@ -8,6 +8,7 @@
 pub mod class;
 pub mod holds;
 pub mod manifest;
+pub mod privacy;
 pub mod summary;
 pub mod workbook;
 

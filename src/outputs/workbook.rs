@@ -148,6 +148,7 @@ pub fn tables(
     parts: &[CountyPart],
     members: &[super::class::Member],
     tz: &chrono_tz::Tz,
+    privacy: &super::privacy::Privacy,
 ) -> Vec<Table> {
     use std::collections::{BTreeMap, BTreeSet};
     let mut summary = Vec::new();
@@ -204,10 +205,10 @@ pub fn tables(
         for h in a.holds.iter().filter(|h| h.flagged) {
             holds.push(vec![
                 Cell::Text(p.county.clone()),
-                Cell::Text(h.booking_id.clone()),
-                Cell::Text(h.person_key.clone()),
-                opt_text(&h.last_name),
-                opt_text(&h.first_name),
+                Cell::Text(privacy.value("booking_id", &h.booking_id)),
+                Cell::Text(privacy.value("person_key", &h.person_key)),
+                opt_text(&privacy.opt("name", h.last_name.as_deref())),
+                opt_text(&privacy.opt("name", h.first_name.as_deref())),
                 h.eligible_at.map_or(Cell::Empty, |t| local(t, &p.tz)),
                 h.hold_start.map_or(Cell::Empty, |t| local(t, &p.tz)),
                 h.hold_end.map_or(Cell::Empty, |t| local(t, &p.tz)),
@@ -251,6 +252,14 @@ pub fn tables(
         );
         param("missing warrant read as", r.missing_warrant.clone());
         param("max_reject_rate", r.max_reject_rate.to_string());
+        param(
+            "names, dates of birth and ids",
+            if privacy.is_on() {
+                "replaced by keyed pseudonyms (--pseudonymize)".into()
+            } else {
+                "as in the export".into()
+            },
+        );
     }
     for rule in METHOD {
         method.push(vec![
@@ -264,18 +273,22 @@ pub fn tables(
         .map(|m| {
             let mut row = vec![
                 Cell::Text(m.county_name.clone()),
-                Cell::Text(m.person_key.clone()),
-                opt_text(&m.person_id),
-                opt_text(&m.last_name),
-                opt_text(&m.first_name),
-                days_to_date(m.dob),
+                Cell::Text(privacy.value("person_key", &m.person_key)),
+                opt_text(&privacy.opt("person_id", m.person_id.as_deref())),
+                opt_text(&privacy.opt("name", m.last_name.as_deref())),
+                opt_text(&privacy.opt("name", m.first_name.as_deref())),
+                if privacy.is_on() {
+                    opt_text(&privacy.dob_text(m.dob))
+                } else {
+                    days_to_date(m.dob)
+                },
                 Cell::Number(m.flagged_holds as f64),
                 local(m.first_hold_start, tz),
                 local(m.last_hold_start, tz),
                 Cell::Number((m.hold_hours_total * 100.0).round() / 100.0),
                 Cell::Number(m.days_held as f64),
                 Cell::Number(m.damages_estimate),
-                Cell::Text(m.booking_ids.clone()),
+                Cell::Text(privacy.list("booking_id", &m.booking_ids)),
                 Cell::Text(m.match_basis.clone()),
             ];
             row.extend(
