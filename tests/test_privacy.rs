@@ -143,3 +143,31 @@ fn a_short_key_is_refused() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("at least 16 random bytes"));
     assert!(!dir.path().join("o").exists());
 }
+
+#[test]
+fn the_terminal_never_shows_names_birth_dates_or_booking_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(
+        &root().join("tests/fixtures/hand"),
+        &dir.path().join("hand"),
+    );
+    let mut said = String::new();
+    for args in [
+        &["run", "hand/pipeline.toml", "--out", "out"][..],
+        &["check", "hand/pipeline.toml"][..],
+    ] {
+        let o = run(args, dir.path());
+        said.push_str(&String::from_utf8_lossy(&o.stdout));
+        said.push_str(&String::from_utf8_lossy(&o.stderr));
+    }
+    // The fixture's bad rows (a DST gap, February 30, duplicates, orphans)
+    // are all reported, by file and count only.
+    assert!(said.contains("rejected"), "{said}");
+    let bookings = std::fs::read_to_string(dir.path().join("hand/bookings.csv")).unwrap();
+    for line in bookings.lines().skip(1) {
+        for value in line.split(',').take(5) {
+            // Every id, name and date of birth of the export.
+            assert!(!said.contains(value), "`{value}` printed:\n{said}");
+        }
+    }
+}
