@@ -533,6 +533,16 @@ fn load(file: &Path) -> Result<Pipeline, Vec<Problem>> {
     }
 }
 
+/// A `YYYY-MM-DD` day written at `path`, if given; a problem if malformed.
+fn day(c: &mut Checker, path: &[Seg], value: &Option<String>) -> Option<NaiveDate> {
+    let s = value.as_ref()?;
+    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+    if d.is_none() {
+        c.report(path, format!("`{s}` is not a date like \"2011-01-01\""));
+    }
+    d
+}
+
 fn validate(c: &mut Checker, raw: RawPipeline) -> Option<Pipeline> {
     use Seg::Key;
     let base = c.file.parent().unwrap_or(Path::new(".")).to_path_buf();
@@ -579,20 +589,9 @@ fn validate(c: &mut Checker, raw: RawPipeline) -> Option<Pipeline> {
 
     // [rules]
     let r = &raw.rules;
-    let date = |c: &mut Checker, key: &'static str, v: &Option<String>| -> Option<NaiveDate> {
-        let s = v.as_ref()?;
-        let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
-        if d.is_none() {
-            c.report(
-                &[Key("rules"), Key(key)],
-                format!("`{s}` is not a date like \"2011-01-01\""),
-            );
-        }
-        d
-    };
-    let since = date(c, "since", &r.since)
+    let since = day(c, &[Key("rules"), Key("since")], &r.since)
         .unwrap_or(NaiveDate::from_ymd_opt(2011, 1, 1).expect("2011-01-01 exists"));
-    let until = date(c, "until", &r.until);
+    let until = day(c, &[Key("rules"), Key("until")], &r.until);
     if let Some(u) = until {
         if u < since {
             c.report(&[Key("rules"), Key("until")], "`until` is before `since`");
@@ -661,19 +660,8 @@ fn validate(c: &mut Checker, raw: RawPipeline) -> Option<Pipeline> {
 
     // [class]
     let rc = &raw.class;
-    let class_date = |c: &mut Checker, key: &'static str, v: &Option<String>| {
-        let s = v.as_ref()?;
-        let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
-        if d.is_none() {
-            c.report(
-                &[Key("class"), Key(key)],
-                format!("`{s}` is not a date like \"2011-01-01\""),
-            );
-        }
-        d
-    };
-    let class_from = class_date(c, "from", &rc.from);
-    let class_to = class_date(c, "to", &rc.to);
+    let class_from = day(c, &[Key("class"), Key("from")], &rc.from);
+    let class_to = day(c, &[Key("class"), Key("to")], &rc.to);
     let mut subclasses = Vec::new();
     for (i, sc) in rc.subclasses.iter().enumerate() {
         let at = [Key("class"), Key("subclasses"), Seg::Index(i)];
@@ -1183,6 +1171,17 @@ lodged_at = "LODGED"
             err.contains("is already read as bookings by inputs[0]"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn malformed_days_name_their_key() {
+        let dir = fixture_dir();
+        let text = GOOD.replace("grace_minutes = 5", "since = \"2011-13-01\"")
+            + "[class]\nto = \"June 2019\"\n";
+        let f = write(dir.path(), "slo.toml", &text);
+        let err = load_all(&[f]).unwrap_err();
+        let keys: Vec<&str> = err.0.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["rules.since", "class.to"], "{err}");
     }
 
     #[test]
