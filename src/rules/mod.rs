@@ -512,3 +512,29 @@ fn build_holds(
     });
     Ok((holds, rejects))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_are_local_not_utc() {
+        // 2019-02-01 04:00 UTC is 2019-01-31 20:00 in Los Angeles.
+        let df =
+            DataFrame::new(1, vec![Column::new("t".into(), [1_548_993_600_000_000i64])]).unwrap();
+        let tz = TimeZone::opt_try_new(Some("America/Los_Angeles"))
+            .unwrap()
+            .unwrap();
+        let out = df
+            .lazy()
+            .select(local_year_month("t", &tz))
+            .collect()
+            .unwrap();
+        assert_eq!(i64s(&out, "year").unwrap(), [Some(2019)]);
+        assert_eq!(i64s(&out, "month").unwrap(), [Some(1)]);
+        assert_eq!(
+            local_date(1_548_993_600_000_000, &chrono_tz::America::Los_Angeles).to_string(),
+            "2019-01-31"
+        );
+    }
+}
