@@ -216,3 +216,54 @@ fn a_subclass_on_an_unknown_field_is_a_pipeline_error() {
     assert!(err.contains("`class.subclasses[0]`"), "{err}");
     assert!(err.contains("`shoe_size` is not a holds field"), "{err}");
 }
+
+#[test]
+fn a_person_keyed_detainer_goes_to_the_latest_booking_whose_window_holds_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = r#"county = "Attach"
+state = "CA"
+timezone = "America/Los_Angeles"
+as_of = "2026-06-30T00:00:00"
+[[inputs]]
+table = "bookings"
+path = "b.csv"
+[inputs.columns]
+booking_id = "BKG"
+person_id = "PID"
+booked_at = "BOOKED"
+[[inputs]]
+table = "releases"
+path = "b.csv"
+[inputs.columns]
+booking_id = "BKG"
+eligible_at = "ELIG"
+released_at = "REL"
+[[inputs]]
+table = "detainers"
+path = "d.csv"
+[inputs.columns]
+person_id = "PID"
+lodged_at = "LODGED"
+"#;
+    std::fs::write(dir.path().join("p.toml"), pipeline).unwrap();
+    // A is never released, so its window runs to as_of and overlaps B's.
+    std::fs::write(
+        dir.path().join("b.csv"),
+        "BKG,PID,BOOKED,ELIG,REL\n\
+         A,P1,2019-01-01 10:00,,\n\
+         B,P1,2019-03-01 10:00,2019-03-04 10:00,2019-03-04 12:00\n\
+         C,P1,2018-01-01 10:00,2018-01-02 10:00,2018-01-02 12:00\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("d.csv"),
+        "PID,LODGED\nP1,2019-03-02 10:00\n",
+    )
+    .unwrap();
+    let o = run(&["run", "p.toml", "--out", "out"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let holds = read_parquet(&dir.path().join("out/holds/county=attach/part-0.parquet"));
+    assert_eq!(holds.len(), 1);
+    assert_eq!(holds[0]["booking_id"], "B");
+    assert_eq!(holds[0]["hold_minutes"], "120");
+}

@@ -204,7 +204,8 @@ fn gather_rejects(p: &Pipeline, staged: &[Staged], rule: &[Reject]) -> PolarsRes
             ["table", ingest::SOURCE_FILE, ingest::SOURCE_ROW, "reason"],
             SortMultipleOptions::default().with_maintain_order(true),
         )
-        .collect()
+        .collect_with_engine(Engine::Streaming)
+        .map(|r| r.unwrap_single())
 }
 
 fn reconcile(staged: &[Staged], rejects: &DataFrame) -> PolarsResult<Vec<Reconciled>> {
@@ -213,7 +214,8 @@ fn reconcile(staged: &[Staged], rejects: &DataFrame) -> PolarsResult<Vec<Reconci
         .lazy()
         .group_by([col("table"), col(ingest::SOURCE_FILE), col("reason")])
         .agg([len().alias("n")])
-        .collect()?;
+        .collect_with_engine(Engine::Streaming)?
+        .unwrap_single();
     let tables = crate::rules::frame::strs(&counts, "table")?;
     let files = crate::rules::frame::strs(&counts, ingest::SOURCE_FILE)?;
     let reasons = crate::rules::frame::strs(&counts, "reason")?;

@@ -35,7 +35,8 @@ pub fn attach(
     let orphans = by_booking
         .clone()
         .anti_join(b.clone(), col("booking_id"), col("booking_id"))
-        .collect()?;
+        .collect_with_engine(Engine::Streaming)?
+        .unwrap_single();
     let mut rejects = rejects_of(
         &orphans,
         Table::Detainers,
@@ -47,7 +48,8 @@ pub fn attach(
     )?;
     let attached_b = by_booking
         .semi_join(b.clone(), col("booking_id"), col("booking_id"))
-        .collect()?;
+        .collect_with_engine(Engine::Streaming)?
+        .unwrap_single();
 
     let by_person = detainers
         .filter(col("booking_id").is_null())
@@ -69,18 +71,23 @@ pub fn attach(
                 .gt_eq(col("b_booked_at"))
                 .and(col("lodged_at").lt_eq(col("b_released_at").fill_null(lit(as_of)))),
         )
-        // The latest booking whose window holds the lodging wins.
         .sort(
-            [SOURCE_FILE, SOURCE_ROW, "b_booked_at"],
+            [SOURCE_FILE, SOURCE_ROW, "b_booked_at", "booking_id"],
             SortMultipleOptions::default(),
         )
-        .group_by_stable([col(SOURCE_FILE), col(SOURCE_ROW)])
-        .agg([all()
-            .exclude_cols([SOURCE_FILE, SOURCE_ROW])
-            .as_expr()
-            .last()])
-        .drop(cols(["b_booked_at", "b_released_at"]))
-        .collect()?;
+        .collect_with_engine(Engine::Streaming)?
+        .unwrap_single();
+    // The latest booking whose window holds the lodging wins: the last row
+    // of each detainer's run in the sorted candidates (a small table: a few
+    // bookings per person-keyed detainer).
+    let files = super::frame::strs(&candidates, SOURCE_FILE)?;
+    let rows = i64s(&candidates, SOURCE_ROW)?;
+    let last: BooleanChunked = (0..candidates.height())
+        .map(|i| i + 1 == candidates.height() || files[i + 1] != files[i] || rows[i + 1] != rows[i])
+        .collect();
+    let candidates = candidates
+        .filter(&last)?
+        .drop_many(["b_booked_at", "b_released_at"]);
     let unmatched = by_person
         .join(
             candidates
@@ -91,7 +98,8 @@ pub fn attach(
             [col(SOURCE_FILE), col(SOURCE_ROW)],
             JoinArgs::new(JoinType::Anti),
         )
-        .collect()?;
+        .collect_with_engine(Engine::Streaming)?
+        .unwrap_single();
     let lodged = i64s(&unmatched, "lodged_at")?;
     rejects.extend(rejects_of(
         &unmatched,

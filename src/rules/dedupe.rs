@@ -38,7 +38,8 @@ pub fn dedupe(lf: LazyFrame, table: Table) -> PolarsResult<Deduped> {
             ["booking_id", SOURCE_FILE, SOURCE_ROW],
             SortMultipleOptions::default(),
         )
-        .collect()?;
+        .collect_with_engine(Engine::Streaming)?
+        .unwrap_single();
     if rows.height() == 0 {
         return Ok(Deduped {
             clean: lf,

@@ -40,7 +40,8 @@ pub fn join_releases(
     let orphans = rel
         .clone()
         .anti_join(ids, col("booking_id"), col("booking_id"))
-        .collect()?;
+        .collect_with_engine(Engine::Streaming)?
+        .unwrap_single();
     let mut rejects = rejects_of(
         &orphans,
         Table::Releases,
@@ -54,7 +55,8 @@ pub fn join_releases(
     let bad = joined
         .clone()
         .filter(col("released_at").lt(col("booked_at")))
-        .collect()?;
+        .collect_with_engine(Engine::Streaming)?
+        .unwrap_single();
     if bad.height() > 0 {
         // Details name no id or value: the row's values are in `raw`.
         let detail = |_: usize| {
@@ -94,7 +96,8 @@ pub fn join_charges(
     let orphans = charges
         .clone()
         .anti_join(ids, col("booking_id"), col("booking_id"))
-        .collect()?;
+        .collect_with_engine(Engine::Streaming)?
+        .unwrap_single();
     let rejects = rejects_of(
         &orphans,
         Table::Charges,

@@ -199,7 +199,8 @@ fn run(p: &Pipeline, staged: &[Staged]) -> PolarsResult<Audit> {
             .clean
             .clone()
             .semi_join(ids.clone(), col("booking_id"), col("booking_id"))
-            .collect()?;
+            .collect_with_engine(Engine::Streaming)?
+            .unwrap_single();
         rejects.extend(rejects_of(
             &bad,
             Table::Bookings,
@@ -247,7 +248,8 @@ fn run(p: &Pipeline, staged: &[Staged]) -> PolarsResult<Audit> {
     // The bookings with a detainer, materialized: see the module docs.
     let cases = joined
         .semi_join(attached_ids, col("booking_id"), col("booking_id"))
-        .collect()?;
+        .collect_with_engine(Engine::Streaming)?
+        .unwrap_single();
     let (holds, mut r) = build_holds(p, &cases, &attached, as_of)?;
     rejects.append(&mut r);
 
@@ -270,11 +272,13 @@ fn newest_time(joined: &LazyFrame, detainers: &LazyFrame) -> PolarsResult<i64> {
             col("eligible_at").max(),
         ])?
         .alias("t")])
-        .collect()?;
+        .collect_with_engine(Engine::Streaming)?
+        .unwrap_single();
     let b = detainers
         .clone()
         .select([col("lodged_at").max().alias("t")])
-        .collect()?;
+        .collect_with_engine(Engine::Streaming)?
+        .unwrap_single();
     let t = i64s(&a, "t")?
         .into_iter()
         .chain(i64s(&b, "t")?)
