@@ -443,9 +443,9 @@ pub fn stage_file(
                 rejects.push(reject(
                     "invalid_utf8",
                     format!(
-                        "column `{}` is not valid UTF-8: bytes {} (is the file Windows-1252? set encoding)",
+                        "column `{}` is not valid UTF-8: {} (is the file Windows-1252? set encoding)",
                         header.get(*column).map_or("?", String::as_str),
-                        hex_spaced(bytes)
+                        invalid_bytes(bytes)
                     ),
                     raw_json(&header, f),
                 ));
@@ -602,10 +602,22 @@ pub fn stage_file(
     })
 }
 
-fn hex_spaced(bytes: &[u8]) -> String {
-    let shown: Vec<String> = bytes.iter().take(64).map(|b| format!("{b:02X}")).collect();
-    let more = if bytes.len() > 64 { " …" } else { "" };
-    format!("{}{more}", shown.join(" "))
+/// The first invalid UTF-8 sequence of a field and where it is: only those
+/// bytes, so that the detail shows the fault without the rest of the field
+/// (which may be a name; the whole row is in `raw`).
+fn invalid_bytes(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(_) => "no invalid bytes".to_string(),
+        Err(e) => {
+            let start = e.valid_up_to();
+            let len = e.error_len().unwrap_or(bytes.len() - start).min(4);
+            let shown: Vec<String> = bytes[start..start + len]
+                .iter()
+                .map(|b| format!("{b:02X}"))
+                .collect();
+            format!("byte {} at offset {start}", shown.join(" "))
+        }
+    }
 }
 
 /// Reason code and detail for a field that failed to parse. The detail names
