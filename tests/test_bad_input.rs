@@ -255,6 +255,14 @@ fn a_killed_run_leaves_the_previous_outputs_intact() {
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
     };
+    // The private folder is the owner's alone while the run writes in it.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let work = work_manifest.parent().unwrap().parent().unwrap();
+        let mode = std::fs::metadata(work).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+    }
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(work_manifest.is_file());

@@ -71,6 +71,19 @@ impl WorkDir {
             path: path.clone(),
             source,
         })?;
+        // Staged rows and outputs being written hold names: only the owner
+        // may enter the folder, so no file is readable by others even before
+        // its own permissions are narrowed to 0600.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700)).map_err(
+                |source| ProcessError::Work {
+                    path: path.clone(),
+                    source,
+                },
+            )?;
+        }
         Ok(WorkDir(path))
     }
 }
