@@ -97,18 +97,8 @@ fn truncated_last_line_and_a_one_megabyte_field() {
     let o = run(&["run", "p.toml", "--out", "out"], dir.path());
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let r = rejects(dir.path());
-    let got: Vec<(&str, &str, &str)> = r
-        .iter()
-        .map(|r| {
-            (
-                r["table"].as_str(),
-                r["source_row"].as_str(),
-                r["reason"].as_str(),
-            )
-        })
-        .collect();
     assert_eq!(
-        got,
+        reasons(&r),
         [
             ("bookings", "2", "bad_datetime"),
             ("bookings", "3", "wrong_field_count"),
@@ -158,18 +148,8 @@ fn a_hold_longer_than_five_years_is_rejected_as_implausible() {
     let o = run(&["run", "p.toml", "--out", "out"], dir.path());
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let r = rejects(dir.path());
-    let got: Vec<(&str, &str, &str)> = r
-        .iter()
-        .map(|r| {
-            (
-                r["table"].as_str(),
-                r["source_row"].as_str(),
-                r["reason"].as_str(),
-            )
-        })
-        .collect();
     assert_eq!(
-        got,
+        reasons(&r),
         [
             ("bookings", "1", "implausible_stay"),
             ("releases", "1", "implausible_stay")

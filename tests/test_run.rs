@@ -118,36 +118,25 @@ fn every_bad_row_is_rejected_with_its_reason_and_the_counts_reconcile() {
         &dir.path()
             .join("out/rejects/county=hand-county/part-0.parquet"),
     );
-    let got: Vec<(String, String, String)> = rejects
-        .iter()
-        .map(|r| {
-            (
-                r["table"].clone(),
-                r["source_row"].clone(),
-                r["reason"].clone(),
-            )
-        })
-        .collect();
-    let want: Vec<(String, String, String)> = [
-        ("bookings", "16", "nonexistent_local_time"),
-        ("bookings", "17", "bad_datetime"),
-        ("bookings", "18", "release_before_booking"),
-        ("bookings", "19", "conflicting_release"),
-        ("bookings", "20", "duplicate_row"),
-        ("bookings", "22", "duplicate_row"),
-        ("detainers", "12", "no_booking"),
-        ("detainers", "13", "no_booking_for_person"),
-        ("releases", "16", "no_booking"),
-        ("releases", "17", "no_booking"),
-        ("releases", "18", "release_before_booking"),
-        ("releases", "19", "conflicting_duplicate"),
-        ("releases", "20", "conflicting_duplicate"),
-        ("releases", "22", "duplicate_row"),
-    ]
-    .iter()
-    .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
-    .collect();
-    assert_eq!(got, want);
+    assert_eq!(
+        reasons(&rejects),
+        [
+            ("bookings", "16", "nonexistent_local_time"),
+            ("bookings", "17", "bad_datetime"),
+            ("bookings", "18", "release_before_booking"),
+            ("bookings", "19", "conflicting_release"),
+            ("bookings", "20", "duplicate_row"),
+            ("bookings", "22", "duplicate_row"),
+            ("detainers", "12", "no_booking"),
+            ("detainers", "13", "no_booking_for_person"),
+            ("releases", "16", "no_booking"),
+            ("releases", "17", "no_booking"),
+            ("releases", "18", "release_before_booking"),
+            ("releases", "19", "conflicting_duplicate"),
+            ("releases", "20", "conflicting_duplicate"),
+            ("releases", "22", "duplicate_row"),
+        ]
+    );
     // Raw values are there, also for rows rejected after staging.
     let dup = rejects
         .iter()

@@ -67,6 +67,20 @@ pub fn read_parquet(path: &Path) -> Vec<Row> {
     rows
 }
 
+/// `(table, source_row, reason)` of each reject row, in file order.
+pub fn reasons(rejects: &[Row]) -> Vec<(&str, &str, &str)> {
+    rejects
+        .iter()
+        .map(|r| {
+            (
+                r["table"].as_str(),
+                r["source_row"].as_str(),
+                r["reason"].as_str(),
+            )
+        })
+        .collect()
+}
+
 /// The Arrow data type of a column, as text.
 pub fn column_type(path: &Path, name: &str) -> String {
     let file = std::fs::File::open(path).unwrap();
