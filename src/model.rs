@@ -176,6 +176,21 @@ pub fn is_datetime_field(field: &str) -> bool {
     })
 }
 
+/// The epoch that day-number dates (Parquet `Date`, polars `Date`) count from.
+fn epoch() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("the epoch exists")
+}
+
+/// A date from its day number (days since 1970-01-01), as dates are staged.
+pub fn date_from_days(days: i32) -> chrono::NaiveDate {
+    epoch() + chrono::Duration::days(i64::from(days))
+}
+
+/// The day number (days since 1970-01-01) of a date.
+pub fn days_from_date(date: chrono::NaiveDate) -> i32 {
+    (date - epoch()).num_days() as i32
+}
+
 /// How a date without a time is read (SPEC 3.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DateOnly {
@@ -214,6 +229,14 @@ mod tests {
         assert_eq!(categories("booked_at"), None);
         assert!(is_datetime_field("lifted_at"));
         assert!(!is_datetime_field("dob"));
+    }
+
+    #[test]
+    fn day_numbers_round_trip() {
+        let d = chrono::NaiveDate::from_ymd_opt(1980, 2, 3).unwrap();
+        assert_eq!(days_from_date(d), 3685);
+        assert_eq!(date_from_days(3685), d);
+        assert_eq!(date_from_days(-1).to_string(), "1969-12-31");
     }
 
     #[test]

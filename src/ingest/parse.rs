@@ -235,8 +235,7 @@ impl DateParser {
         if date.year() < 1900 || date.year() > 2100 {
             return Err(FieldError::OutOfRange(date.year()));
         }
-        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("the epoch exists");
-        Ok((date - epoch).num_days() as i32)
+        Ok(crate::model::days_from_date(date))
     }
 }
 

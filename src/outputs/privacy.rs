@@ -118,11 +118,7 @@ impl Privacy {
     /// A date of birth (days since 1970-01-01) as text: the date, or its
     /// pseudonym.
     pub fn dob_text(&self, days: Option<i32>) -> Option<String> {
-        let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("the epoch exists");
-        days.map(|d| {
-            let date = (epoch + chrono::Duration::days(i64::from(d))).to_string();
-            self.value("dob", &date)
-        })
+        days.map(|d| self.value("dob", &crate::model::date_from_days(d).to_string()))
     }
 
     /// A reject's raw JSON object with every value pseudonymized (headers

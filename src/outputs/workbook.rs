@@ -137,10 +137,7 @@ fn opt_text(s: &Option<String>) -> Cell {
 }
 
 fn days_to_date(days: Option<i32>) -> Cell {
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("the epoch exists");
-    days.map_or(Cell::Empty, |d| {
-        Cell::Date(epoch + chrono::Duration::days(i64::from(d)))
-    })
+    days.map_or(Cell::Empty, |d| Cell::Date(crate::model::date_from_days(d)))
 }
 
 /// The workbook's tables, in sheet order.

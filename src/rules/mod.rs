@@ -391,7 +391,6 @@ fn build_holds(
     let r_lines = i64s(cases, "r_line")?;
     let mut rejects = Vec::new();
 
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("the epoch exists");
     let mut holds = Vec::new();
     for i in 0..cases.height() {
         let Some(id) = booking_id[i].clone() else {
@@ -448,7 +447,7 @@ fn build_holds(
             p.rules.since,
             p.rules.until,
         );
-        let dob_date = dob[i].map(|d| epoch + chrono::Duration::days(d as i64));
+        let dob_date = dob[i].map(crate::model::date_from_days);
         let (person_key, match_basis) = person::person_key(
             person_id[i].as_deref(),
             last[i].as_deref(),
