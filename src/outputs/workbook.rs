@@ -127,9 +127,7 @@ pub struct CountyPart<'a> {
 }
 
 fn local(micros: i64, tz: &chrono_tz::Tz) -> Cell {
-    chrono::DateTime::<chrono::Utc>::from_timestamp_micros(micros).map_or(Cell::Empty, |t| {
-        Cell::DateTime(t.with_timezone(tz).naive_local())
-    })
+    crate::rules::local_datetime(micros, tz).map_or(Cell::Empty, Cell::DateTime)
 }
 
 fn opt_text(s: &Option<String>) -> Cell {

@@ -159,11 +159,13 @@ pub(crate) fn local_year_month(name: &str, tz: &TimeZone) -> [Expr; 2] {
     ]
 }
 
+/// The local wall-clock time in `tz` of a UTC-microsecond instant.
+pub fn local_datetime(micros: i64, tz: &chrono_tz::Tz) -> Option<chrono::NaiveDateTime> {
+    DateTime::<Utc>::from_timestamp_micros(micros).map(|t| t.with_timezone(tz).naive_local())
+}
+
 pub fn local_date(micros: i64, tz: &chrono_tz::Tz) -> NaiveDate {
-    DateTime::<Utc>::from_timestamp_micros(micros)
-        .unwrap_or_default()
-        .with_timezone(tz)
-        .date_naive()
+    local_datetime(micros, tz).unwrap_or_default().date()
 }
 
 /// Applies SPEC 3 to one pipeline's staged inputs.
