@@ -9,6 +9,10 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "detainer-audit", version, about)]
 pub struct Cli {
+    /// No progress display on stderr (it is shown only on a terminal
+    /// anyway); results and errors are still printed.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
     #[command(subcommand)]
     pub command: Command,
 }

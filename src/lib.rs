@@ -14,4 +14,5 @@ pub mod generate;
 pub mod ingest;
 pub mod model;
 pub mod outputs;
+pub mod progress;
 pub mod rules;

@@ -7,7 +7,14 @@ use clap::Parser;
 use detainer_audit::cli::{Cli, Command};
 use detainer_audit::cmd;
 use detainer_audit::outputs::privacy::Privacy;
+use detainer_audit::progress::{Progress, Unit};
 use std::process::ExitCode;
+
+/// mimalloc: staging and polars allocate many small buffers from several
+/// threads; glibc malloc spent about 10% of a run in malloc/free (perf), see
+/// the README's benchmark section for what the change bought.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -31,6 +38,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let quiet = cli.quiet;
     match cli.command {
         Command::Run {
             pipelines,
@@ -50,7 +58,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 xlsx_max_rows,
                 privacy,
             };
-            let report = cmd::run::run(&pipelines, &out, &opts)?;
+            let progress = Progress::new(quiet, 0, Unit::Bytes);
+            let report = cmd::run::run(&pipelines, &out, &opts, &progress)?;
             eprintln!(
                 "{} counties: {} holds, {} flagged, {} class members, {} rows rejected; outputs in {}",
                 report.counties,
@@ -73,7 +82,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Check { pipelines } => {
-            let (text, ok) = cmd::check::check(&pipelines)?;
+            let progress = Progress::new(quiet, 0, Unit::Bytes);
+            let (text, ok) = cmd::check::check(&pipelines, &progress)?;
             print!("{text}");
             Ok(if ok {
                 ExitCode::SUCCESS
@@ -90,15 +100,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             out,
             pipelines,
         } => {
-            let summary = cmd::generate::run(&detainer_audit::generate::GenerateOptions {
-                seed,
-                counties,
-                from_year: from,
-                to_year: to,
-                bookings_per_year,
-                data_dir: out,
-                pipelines_dir: pipelines,
-            })?;
+            let years = (to - from + 1).max(0) as u64;
+            let progress = Progress::new(quiet, bookings_per_year * years, Unit::Rows);
+            let summary = cmd::generate::run(
+                &detainer_audit::generate::GenerateOptions {
+                    seed,
+                    counties,
+                    from_year: from,
+                    to_year: to,
+                    bookings_per_year,
+                    data_dir: out,
+                    pipelines_dir: pipelines,
+                },
+                &progress,
+            )?;
             for c in &summary.counties {
                 eprintln!(
                     "{} ({}, {}): {} bookings in {} files",

@@ -3,15 +3,17 @@
 //! unmapped codes. Writes no output (staged data goes to a private folder
 //! that is removed).
 
-use super::{over_reject_rate, process, WorkDir};
+use super::{over_reject_rate, process_each, WorkDir};
+use crate::progress::Progress;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-pub fn check(pipeline_args: &[PathBuf]) -> anyhow::Result<(String, bool)> {
+pub fn check(pipeline_args: &[PathBuf], progress: &Progress) -> anyhow::Result<(String, bool)> {
     let files = crate::config::expand_arguments(pipeline_args)?;
     let pipelines = crate::config::load_all(&files)?;
     let work = WorkDir::new(&std::env::temp_dir())?;
-    let counties = process(pipelines, &work.0)?;
+    let counties = process_each(pipelines, &work.0, progress, Ok::<_, super::ProcessError>)?;
+    progress.finish();
     let mut text = String::new();
     let mut ok = true;
     for c in &counties {

@@ -1,8 +1,11 @@
 //! `detainer-audit generate`: synthetic county exports and their pipeline
 //! files (SPEC 7). No real person's data is ever involved.
 
-use crate::generate::{generate, GenerateOptions, GenerateSummary};
+use crate::generate::{generate_with, GenerateOptions, GenerateSummary};
+use crate::progress::Progress;
 
-pub fn run(opts: &GenerateOptions) -> anyhow::Result<GenerateSummary> {
-    Ok(generate(opts)?)
+pub fn run(opts: &GenerateOptions, progress: &Progress) -> anyhow::Result<GenerateSummary> {
+    let summary = generate_with(opts, progress)?;
+    progress.finish();
+    Ok(summary)
 }

@@ -8,11 +8,13 @@ pub mod run;
 
 use crate::config::Pipeline;
 use crate::ingest::{self, rejects_frame, IngestError, Reject, Staged};
+use crate::progress::{Progress, Task, Unit};
 use crate::rules::{self, Audit, RulesError};
 use polars::prelude::*;
-use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProcessError {
@@ -94,64 +96,228 @@ impl Drop for WorkDir {
     }
 }
 
+/// Stages and audits every pipeline and returns them all, in order. For a
+/// few pipelines (tests, `check`); `run` uses [`process_each`] so that each
+/// county's outputs are written, and its rejects dropped, as soon as it is
+/// done.
 pub fn process(pipelines: Vec<Pipeline>, work: &Path) -> Result<Vec<County>, ProcessError> {
-    // Every input file of every pipeline, staged in parallel.
-    let tasks: Vec<(usize, usize, PathBuf)> = pipelines
+    let progress = Progress::with_visibility(false, 0, Unit::Bytes);
+    process_each(pipelines, work, &progress, Ok::<_, ProcessError>)
+}
+
+/// Stages every input file and audits each pipeline as soon as its files
+/// are staged, then hands the county to `finish`, on the worker that
+/// finished it. Results come back in pipeline order.
+///
+/// Work is spread over one thread per core with a shared queue of files in
+/// pipeline order: while one worker audits a county (polars, itself
+/// parallel), the others go on reading the next county's files, so no core
+/// waits for a whole phase to end and at most one county per worker is in
+/// memory. Plain threads, not rayon: a rayon worker that blocks in polars'
+/// own pool steals further staging tasks onto its stack, which nests without
+/// bound on a statewide run (seen: stack overflow at 58 counties).
+pub fn process_each<R, E>(
+    pipelines: Vec<Pipeline>,
+    work: &Path,
+    progress: &Progress,
+    finish: impl Fn(County) -> Result<R, E> + Sync,
+) -> Result<Vec<R>, E>
+where
+    R: Send,
+    E: From<ProcessError> + Send,
+{
+    // One task per file of a pipeline: inputs that read the same file the
+    // same way (bookings and releases from one export) share one reading.
+    let mut tasks: Vec<(usize, Vec<usize>, PathBuf)> = Vec::new();
+    for (pi, p) in pipelines.iter().enumerate() {
+        for input in &p.inputs {
+            for f in &input.files {
+                let same = |t: &&mut (usize, Vec<usize>, PathBuf)| {
+                    if t.0 != pi || &t.2 != f {
+                        return false;
+                    }
+                    let other = &p.inputs[t.1[0]];
+                    other.format == input.format
+                        && other.delimiter == input.delimiter
+                        && other.encoding == input.encoding
+                        && other.sheet == input.sheet
+                        && other.skip_rows == input.skip_rows
+                };
+                match tasks.iter_mut().find(same) {
+                    Some(t) => t.1.push(input.index),
+                    None => tasks.push((pi, vec![input.index], f.clone())),
+                }
+            }
+        }
+    }
+    let total_bytes: u64 = tasks
         .iter()
+        .map(|(_, _, f)| std::fs::metadata(f).map_or(0, |m| m.len()))
+        .sum();
+    progress.restart(total_bytes);
+    progress.phase(&format!("{} counties", pipelines.len()));
+
+    struct Slot {
+        pipeline: Option<Pipeline>,
+        remaining: usize,
+        staged: Vec<Staged>,
+        errors: Vec<IngestError>,
+        task: Option<Arc<Task>>,
+    }
+    let slots: Vec<Mutex<Slot>> = pipelines
+        .into_iter()
         .enumerate()
-        .flat_map(|(pi, p)| {
-            p.inputs.iter().flat_map(move |input| {
-                input
-                    .files
-                    .iter()
-                    .map(move |f| (pi, input.index, f.clone()))
+        .map(|(pi, p)| {
+            Mutex::new(Slot {
+                remaining: tasks.iter().filter(|t| t.0 == pi).count(),
+                pipeline: Some(p),
+                staged: Vec::new(),
+                errors: Vec::new(),
+                task: None,
             })
         })
         .collect();
-    let results: Vec<Result<(usize, Staged), IngestError>> = tasks
-        .par_iter()
-        .enumerate()
-        .map(|(n, (pi, ii, file))| {
-            let p = &pipelines[*pi];
-            let input = &p.inputs[*ii];
-            ingest::stage_file(p, input, file, work, &format!("{n:05}")).map(|s| (*pi, s))
-        })
-        .collect();
-    let mut staged: Vec<Vec<Staged>> = vec![Vec::new(); pipelines.len()];
-    let mut errors = Vec::new();
-    for r in results {
-        match r {
-            Ok((pi, s)) => staged[pi].push(s),
-            Err(e) => errors.push(e),
+    let results: Vec<Mutex<Option<Result<R, E>>>> =
+        slots.iter().map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+
+    // A county with no input files at all is audited (empty) up front.
+    let audit_county = |pi: usize| {
+        let (p, staged, errors, task) = {
+            let mut slot = lock(&slots[pi]);
+            (
+                slot.pipeline.take(),
+                std::mem::take(&mut slot.staged),
+                std::mem::take(&mut slot.errors),
+                slot.task.take(),
+            )
+        };
+        let Some(p) = p else { return };
+        let task = task.unwrap_or_else(|| Arc::new(progress.task(&p.slug)));
+        if !errors.is_empty() {
+            // Reported with every other file's problem at the end.
+            lock(&slots[pi]).errors = errors;
+            task.done();
+            return;
+        }
+        task.message("applying the rules");
+        let outcome = county(p, staged, work, pi)
+            .map_err(E::from)
+            .and_then(|c| crate::progress::step("write county", || finish(c)));
+        task.done();
+        *lock(&results[pi]) = Some(outcome);
+    };
+
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    std::thread::scope(|scope| {
+        for _ in 0..workers.min(tasks.len().max(1)) {
+            scope.spawn(|| loop {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                let Some((pi, inputs, file)) = tasks.get(n) else {
+                    break;
+                };
+                let (p, task) = {
+                    let mut slot = lock(&slots[*pi]);
+                    let Some(p) = slot.pipeline.clone() else {
+                        continue;
+                    };
+                    let task = slot
+                        .task
+                        .get_or_insert_with(|| Arc::new(progress.task(&p.slug)))
+                        .clone();
+                    (p, task)
+                };
+                task.message(&format!("reading {}", ingest::display_path(&p, file)));
+                let observer = ingest::Observer {
+                    rows: task.clone(),
+                    bytes: progress.bytes_counter(),
+                };
+                let inputs: Vec<&crate::config::Input> =
+                    inputs.iter().map(|i| &p.inputs[*i]).collect();
+                let staged = crate::progress::step("stage", || {
+                    ingest::stage_file(&p, &inputs, file, work, &format!("{n:05}"), &observer)
+                });
+                let ready = {
+                    let mut slot = lock(&slots[*pi]);
+                    match staged {
+                        Ok(s) => slot.staged.extend(s),
+                        Err(e) => slot.errors.extend(e),
+                    }
+                    slot.remaining -= 1;
+                    slot.remaining == 0
+                };
+                if ready {
+                    audit_county(*pi);
+                }
+            });
+        }
+    });
+    for (pi, slot) in slots.iter().enumerate() {
+        if lock(slot).pipeline.is_some() {
+            audit_county(pi);
         }
     }
-    if errors.len() == 1 {
-        return Err(errors.remove(0).into());
-    } else if !errors.is_empty() {
-        return Err(ProcessError::Many(errors));
-    }
 
-    let mut counties = Vec::new();
-    for (p, staged) in pipelines.into_iter().zip(staged) {
-        let audit = rules::audit(&p, &staged)?;
-        let rule_rejects = fill_raw(&p, &staged, audit.rejects.clone())?;
-        let rejects =
-            gather_rejects(&p, &staged, &rule_rejects).map_err(|source| ProcessError::Rejects {
-                pipeline: p.file.clone(),
-                source,
-            })?;
-        let files = reconcile(&staged, &rejects).map_err(|source| ProcessError::Rejects {
-            pipeline: p.file.clone(),
-            source,
-        })?;
-        counties.push(County {
-            pipeline: p,
-            audit,
-            rejects,
-            files,
-        });
+    // Every file's problem at once, so that one run shows them all.
+    let mut errors: Vec<IngestError> = slots
+        .iter()
+        .flat_map(|s| std::mem::take(&mut lock(s).errors))
+        .collect();
+    if errors.len() == 1 {
+        return Err(E::from(errors.remove(0).into()));
+    } else if !errors.is_empty() {
+        return Err(E::from(ProcessError::Many(errors)));
     }
-    Ok(counties)
+    let mut out = Vec::new();
+    for r in results {
+        match r.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            Some(r) => out.push(r?),
+            None => unreachable!("every county is audited or has errors"),
+        }
+    }
+    Ok(out)
+}
+
+/// A lock that survives a panicked holder (the data is still whole: every
+/// update under these locks is a single push or assignment).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Audits one county from its staged files.
+fn county(
+    p: Pipeline,
+    mut staged: Vec<Staged>,
+    work: &Path,
+    index: usize,
+) -> Result<County, ProcessError> {
+    // Files in the order of the pipeline's inputs and of their names, however
+    // the workers finished them.
+    staged.sort_by(|a, b| (a.input, &a.stats.path).cmp(&(b.input, &b.stats.path)));
+    let scratch = rules::Scratch {
+        dir: work.to_path_buf(),
+        tag: format!("county{index:04}"),
+    };
+    let audit = crate::progress::step("rules", || rules::audit(&p, &staged, &scratch))?;
+    let rule_rejects =
+        crate::progress::step("fill raw", || fill_raw(&p, &staged, audit.rejects.clone()))?;
+    let rejects = crate::progress::step("gather rejects", || {
+        gather_rejects(&p, &staged, &rule_rejects)
+    })
+    .map_err(|source| ProcessError::Rejects {
+        pipeline: p.file.clone(),
+        source,
+    })?;
+    let files = reconcile(&staged, &rejects).map_err(|source| ProcessError::Rejects {
+        pipeline: p.file.clone(),
+        source,
+    })?;
+    Ok(County {
+        pipeline: p,
+        audit,
+        rejects,
+        files,
+    })
 }
 
 /// Reads back the raw values of rows rejected by the rules.
@@ -178,7 +344,12 @@ fn fill_raw(
     for ((si, ii), rows) in wanted {
         raw.insert(
             si,
-            ingest::raw_values(&p.inputs[ii], &staged[si].stats.path, &rows)?,
+            ingest::raw_values(
+                &p.inputs[ii],
+                &staged[si].stats.path,
+                &rows,
+                staged[si].offsets.as_deref().map(Vec::as_slice),
+            )?,
         );
     }
     for r in &mut rejects {

@@ -1,10 +1,11 @@
 //! `detainer-audit run`: every output of SPEC 6 for the pipelines given.
 
-use super::{over_reject_rate, process, County, WorkDir};
+use super::{over_reject_rate, process_each, County, WorkDir};
 use crate::ingest;
 use crate::outputs::{
     self, class, holds::holds_frame, manifest::*, summary::summary_frame, OutputError, Written,
 };
+use crate::progress::Progress;
 use std::path::{Path, PathBuf};
 
 /// What a run did, for the exit status.
@@ -70,7 +71,68 @@ fn reject_counts(
         .collect())
 }
 
-pub fn run(pipeline_args: &[PathBuf], out: &Path, opts: &RunOptions) -> anyhow::Result<RunReport> {
+/// A county after its own outputs are written: its rejects are on disk and
+/// only their counts are kept.
+struct Done {
+    pipeline: crate::config::Pipeline,
+    audit: crate::rules::Audit,
+    files: Vec<super::Reconciled>,
+    reject_counts: Vec<(String, String, String, u64)>,
+    rejected: u64,
+    over_limit: Vec<String>,
+    written: Vec<Written>,
+    members: Vec<class::Member>,
+    duplicates: Vec<(String, crate::rules::person::PossibleDuplicate)>,
+}
+
+/// Writes a county's summary, holds and rejects under `partial`.
+fn write_county(c: County, partial: &Path, opts: &RunOptions) -> anyhow::Result<Done> {
+    let slug = &c.pipeline.slug;
+    let out = partial;
+    let mut written = Vec::new();
+    let mut df = summary_frame(&c.pipeline, &c.audit).map_err(polars_at(out))?;
+    written.push(outputs::write_parquet(
+        partial,
+        &format!("summary/county={slug}/part-0.parquet"),
+        &mut df,
+    )?);
+    let mut df = holds_frame(&c.pipeline, &c.audit.holds, &opts.privacy).map_err(polars_at(out))?;
+    written.push(private(
+        outputs::write_parquet(
+            partial,
+            &format!("holds/county={slug}/part-0.parquet"),
+            &mut df,
+        )?,
+        partial,
+    )?);
+    let mut df = pseudonymize_raw(&c.rejects, &opts.privacy).map_err(polars_at(out))?;
+    written.push(private(
+        outputs::write_parquet(
+            partial,
+            &format!("rejects/county={slug}/part-0.parquet"),
+            &mut df,
+        )?,
+        partial,
+    )?);
+    Ok(Done {
+        reject_counts: reject_counts(&c.rejects).map_err(polars_at(out))?,
+        rejected: c.rejects.height() as u64,
+        over_limit: over_reject_rate(&c),
+        members: class::members(&c.pipeline, &c.audit.holds),
+        duplicates: class::county_duplicates(&c.pipeline, &c.audit.holds),
+        written,
+        pipeline: c.pipeline,
+        audit: c.audit,
+        files: c.files,
+    })
+}
+
+pub fn run(
+    pipeline_args: &[PathBuf],
+    out: &Path,
+    opts: &RunOptions,
+    progress: &Progress,
+) -> anyhow::Result<RunReport> {
     let files = crate::config::expand_arguments(pipeline_args)?;
     let pipelines = crate::config::load_all(&files)?;
     check_out(out, opts.force)?;
@@ -80,43 +142,23 @@ pub fn run(pipeline_args: &[PathBuf], out: &Path, opts: &RunOptions) -> anyhow::
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(outputs::io_err(parent))?;
     let work = WorkDir::new(parent)?;
-    let counties = process(pipelines, &work.0)?;
 
     // Everything is written to a fresh folder beside `out`, then swapped in.
+    // Each county's own outputs are written as soon as it is audited.
     let partial = work.0.join("out");
     std::fs::create_dir_all(&partial).map_err(outputs::io_err(&partial))?;
+    let counties = process_each(pipelines, &work.0, progress, |c| {
+        write_county(c, &partial, opts)
+    })?;
+    progress.phase("writing class lists");
     let mut written: Vec<Written> = Vec::new();
     let mut members = Vec::new();
     let mut duplicates = Vec::new();
-    for c in &counties {
-        let slug = &c.pipeline.slug;
-        let mut df = summary_frame(&c.pipeline, &c.audit).map_err(polars_at(out))?;
-        written.push(outputs::write_parquet(
-            &partial,
-            &format!("summary/county={slug}/part-0.parquet"),
-            &mut df,
-        )?);
-        let mut df =
-            holds_frame(&c.pipeline, &c.audit.holds, &opts.privacy).map_err(polars_at(out))?;
-        written.push(private(
-            outputs::write_parquet(
-                &partial,
-                &format!("holds/county={slug}/part-0.parquet"),
-                &mut df,
-            )?,
-            &partial,
-        )?);
-        let mut df = pseudonymize_raw(&c.rejects, &opts.privacy).map_err(polars_at(out))?;
-        written.push(private(
-            outputs::write_parquet(
-                &partial,
-                &format!("rejects/county={slug}/part-0.parquet"),
-                &mut df,
-            )?,
-            &partial,
-        )?);
-        members.extend(class::members(&c.pipeline, &c.audit.holds));
-        duplicates.extend(class::county_duplicates(&c.pipeline, &c.audit.holds));
+    let mut counties = counties;
+    for c in &mut counties {
+        written.append(&mut c.written);
+        members.append(&mut c.members);
+        duplicates.append(&mut c.duplicates);
     }
     // One zone for the whole list where the counties share one.
     let tz = match counties.first() {
@@ -149,15 +191,12 @@ pub fn run(pipeline_args: &[PathBuf], out: &Path, opts: &RunOptions) -> anyhow::
 
     let parts = counties
         .iter()
-        .map(|c| {
-            Ok(outputs::workbook::CountyPart {
-                pipeline: &c.pipeline,
-                audit: &c.audit,
-                rejects: reject_counts(&c.rejects)?,
-            })
+        .map(|c| outputs::workbook::CountyPart {
+            pipeline: &c.pipeline,
+            audit: &c.audit,
+            rejects: c.reject_counts.clone(),
         })
-        .collect::<polars::prelude::PolarsResult<Vec<_>>>()
-        .map_err(polars_at(out))?;
+        .collect::<Vec<_>>();
     let path = partial.join("class_members.xlsx");
     outputs::workbook::write(
         &path,
@@ -183,8 +222,9 @@ pub fn run(pipeline_args: &[PathBuf], out: &Path, opts: &RunOptions) -> anyhow::
     pause_for_tests();
     swap_into_place(&partial, out)?;
 
+    progress.finish();
     Ok(RunReport {
-        over_limit: counties.iter().flat_map(over_reject_rate).collect(),
+        over_limit: counties.iter().flat_map(|c| c.over_limit.clone()).collect(),
         counties: counties.len(),
         holds: counties.iter().map(|c| c.audit.holds.len()).sum(),
         flagged: counties
@@ -192,7 +232,7 @@ pub fn run(pipeline_args: &[PathBuf], out: &Path, opts: &RunOptions) -> anyhow::
             .map(|c| c.audit.holds.iter().filter(|h| h.flagged).count())
             .sum(),
         members: members.len(),
-        rejected: counties.iter().map(|c| c.rejects.height() as u64).sum(),
+        rejected: counties.iter().map(|c| c.rejected).sum(),
     })
 }
 
@@ -265,7 +305,7 @@ fn swap_into_place(partial: &Path, out: &Path) -> Result<(), OutputError> {
     Ok(())
 }
 
-fn manifest(counties: &[County], written: Vec<Written>) -> Result<Manifest, OutputError> {
+fn manifest(counties: &[Done], written: Vec<Written>) -> Result<Manifest, OutputError> {
     let mut pipelines = Vec::new();
     for c in counties {
         let p = &c.pipeline;

@@ -26,6 +26,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::generate::dialects::{Csv, Ctx, Dialect};
 use crate::generate::model::{Defect, Plan};
+use crate::progress::{Progress, Task, Unit};
 
 /// What to generate.
 #[derive(Clone, Debug)]
@@ -111,14 +112,32 @@ pub fn slug(county: &str) -> String {
 
 /// Generates the exports and pipeline files.
 pub fn generate(opts: &GenerateOptions) -> Result<GenerateSummary, GenerateError> {
+    let progress = Progress::with_visibility(false, 0, Unit::Rows);
+    generate_with(opts, &progress)
+}
+
+/// [`generate`], showing each county at work and the bookings written.
+pub fn generate_with(
+    opts: &GenerateOptions,
+    progress: &Progress,
+) -> Result<GenerateSummary, GenerateError> {
     validate(opts)?;
+    progress.phase(&format!("{} counties", opts.counties));
     let as_of = as_of(opts.to_year);
     create_dir(&opts.pipelines_dir)?;
     create_dir(&opts.data_dir)?;
     let data_path = relative_path(&opts.pipelines_dir, &opts.data_dir)?;
-    let counties = in_parallel(opts.counties, |i| county(opts, i, as_of, &data_path))
-        .into_iter()
-        .collect::<Result<Vec<_>, _>>()?;
+    let counties = in_parallel(opts.counties, |i| {
+        let task = progress.task(&slug(names::CA_COUNTIES[i]));
+        let c = county(opts, i, as_of, &data_path, &task);
+        task.done();
+        if let Ok(c) = &c {
+            progress.inc(c.bookings);
+        }
+        c
+    })
+    .into_iter()
+    .collect::<Result<Vec<_>, _>>()?;
     Ok(GenerateSummary { counties })
 }
 
@@ -212,6 +231,7 @@ fn county(
     index: usize,
     as_of: NaiveDateTime,
     data_path: &str,
+    task: &Task,
 ) -> Result<CountySummary, GenerateError> {
     let name = names::CA_COUNTIES[index];
     let slug = slug(name);
@@ -224,6 +244,7 @@ fn county(
     // other and of the order they are made in.
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
     rng.set_stream(index as u64);
+    task.message(&format!("simulating {} bookings a year", per_year));
     let sim = model::simulate(
         &mut rng,
         Plan {
@@ -240,6 +261,8 @@ fn county(
         as_of,
         seed: opts.seed,
     };
+    task.rows(sim.bookings.len() as u64);
+    task.message("writing the export");
     let rendered = dialect.render(&sim, &ctx);
     let dir = opts.data_dir.join(&slug);
     create_dir(&dir)?;

@@ -20,6 +20,8 @@ pub struct CsvSource {
     encoding: Encoding,
     /// Lines consumed before the CSV reader started (preamble).
     line_offset: u64,
+    /// Bytes consumed before the CSV reader started (BOM and preamble).
+    byte_offset: u64,
     row: u64,
     record: csv::ByteRecord,
 }
@@ -48,16 +50,20 @@ impl CsvSource {
             source,
         };
         let mut buf = BufReader::with_capacity(1 << 20, file);
+        let mut byte_offset = 0;
         // A UTF-8 byte order mark is not part of the first header.
         if buf.fill_buf().map_err(io)?.starts_with(b"\xEF\xBB\xBF") {
             buf.consume(3);
+            byte_offset += 3;
         }
         let mut skipped = Vec::new();
         for _ in 0..input.skip_rows {
             skipped.clear();
-            if buf.read_until(b'\n', &mut skipped).map_err(io)? == 0 {
+            let n = buf.read_until(b'\n', &mut skipped).map_err(io)?;
+            if n == 0 {
                 break;
             }
+            byte_offset += n as u64;
         }
         let reader = csv::ReaderBuilder::new()
             .delimiter(input.delimiter)
@@ -69,6 +75,7 @@ impl CsvSource {
             header: Vec::new(),
             encoding: input.encoding,
             line_offset: input.skip_rows as u64,
+            byte_offset,
             row: 0,
             record: csv::ByteRecord::new(),
         };
@@ -105,6 +112,7 @@ impl CsvSource {
         }
         self.row += 1;
         let line = self.line_offset + self.record.position().map_or(0, |p| p.line());
+        let offset = self.byte_offset + self.record.position().map_or(0, |p| p.byte());
         let expected = self.header.len();
         let lossy = |r: &csv::ByteRecord| -> Vec<String> {
             r.iter()
@@ -144,9 +152,39 @@ impl CsvSource {
         Ok(Some(Record {
             row: self.row,
             line,
+            offset: Some(offset),
             fields,
         }))
     }
+}
+
+/// The fields of the record that starts at byte `offset` of a CSV file, as
+/// text (lossy where the bytes are not valid in the input's encoding): the
+/// raw values of a row rejected after staging, read again from the source.
+pub fn fields_at(path: &Path, input: &Input, offset: u64) -> Result<Vec<String>, IngestError> {
+    use std::io::{Seek, SeekFrom};
+    let io = |source| IngestError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    file.seek(SeekFrom::Start(offset)).map_err(io)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(input.delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(BufReader::with_capacity(64 * 1024, file));
+    let mut record = csv::ByteRecord::new();
+    reader
+        .read_byte_record(&mut record)
+        .map_err(|e| csv_error(path, e))?;
+    Ok(record
+        .iter()
+        .map(|b| match decode(b, input.encoding) {
+            Ok(s) => s.into_owned(),
+            Err(()) => String::from_utf8_lossy(b).into_owned(),
+        })
+        .collect())
 }
 
 fn csv_error(path: &Path, e: csv::Error) -> IngestError {

@@ -13,12 +13,14 @@ pub mod source;
 
 use crate::config::{ColumnMap, Input, Pipeline};
 use crate::model::{Kind, Table};
+use crate::progress::Task;
 use parse::{CodeMap, DateParser, DateTimeParser, FieldError};
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Rows per staged batch: large enough for good Parquet pages, small enough
 /// that memory stays flat whatever the file size.
@@ -91,6 +93,9 @@ pub struct Staged {
     pub rows: PathBuf,
     pub rejects: PathBuf,
     pub stats: FileStats,
+    /// Byte offset of each data row (CSV only; row `n` at index `n - 1`), to
+    /// read a row's raw text again when the rules reject it.
+    pub offsets: Option<Arc<Vec<u64>>>,
 }
 
 /// Columns every staged table starts with.
@@ -185,10 +190,11 @@ pub fn raw_json(header: &[String], fields: &[String]) -> String {
 }
 
 /// Hashes everything read through it, so a file is hashed in the same pass
-/// that parses it.
+/// that parses it, and reports the bytes read to the progress display.
 struct HashingReader<R> {
     inner: R,
     hasher: std::sync::Arc<std::sync::Mutex<Sha256>>,
+    bytes: Arc<dyn Fn(u64) + Send + Sync>,
 }
 
 impl<R: Read> Read for HashingReader<R> {
@@ -197,7 +203,27 @@ impl<R: Read> Read for HashingReader<R> {
         if let Ok(mut h) = self.hasher.lock() {
             h.update(&buf[..n]);
         }
+        (self.bytes)(n as u64);
         Ok(n)
+    }
+}
+
+/// Who hears how far staging has got: rows read (per county) and bytes read
+/// (overall).
+#[derive(Clone)]
+pub struct Observer {
+    pub rows: Arc<Task>,
+    pub bytes: Arc<dyn Fn(u64) + Send + Sync>,
+}
+
+impl Observer {
+    /// An observer that shows nothing.
+    pub fn silent() -> Observer {
+        let p = crate::progress::Progress::with_visibility(false, 0, crate::progress::Unit::Bytes);
+        Observer {
+            rows: Arc::new(p.task("")),
+            bytes: Arc::new(|_| {}),
+        }
     }
 }
 
@@ -247,9 +273,10 @@ struct Mapped<'p> {
     reader: FieldReader,
 }
 
-/// One output column being filled.
+/// One output column being filled. Text goes straight into polars' string
+/// builder (no `String` per value).
 enum Builder {
-    Str(Vec<Option<String>>),
+    Str(StringChunkedBuilder),
     I64(Vec<Option<i64>>),
     Date(Vec<Option<i32>>),
     F64(Vec<Option<f64>>),
@@ -257,29 +284,41 @@ enum Builder {
 }
 
 impl Builder {
-    fn for_kind(kind: Kind) -> Builder {
-        match kind {
-            Kind::Id | Kind::Text | Kind::Coded(_) => Builder::Str(Vec::new()),
-            Kind::DateTime => Builder::I64(Vec::new()),
-            Kind::Date => Builder::Date(Vec::new()),
-            Kind::Decimal => Builder::F64(Vec::new()),
-            Kind::Bool => Builder::Bool(Vec::new()),
+    fn for_field(f: &crate::model::Field) -> Builder {
+        match f.kind {
+            Kind::Id | Kind::Text | Kind::Coded(_) => {
+                Builder::Str(StringChunkedBuilder::new(f.name.into(), BATCH_ROWS))
+            }
+            Kind::DateTime => Builder::I64(Vec::with_capacity(BATCH_ROWS)),
+            Kind::Date => Builder::Date(Vec::with_capacity(BATCH_ROWS)),
+            Kind::Decimal => Builder::F64(Vec::with_capacity(BATCH_ROWS)),
+            Kind::Bool => Builder::Bool(Vec::with_capacity(BATCH_ROWS)),
         }
     }
 
-    fn push_null(&mut self) {
-        match self {
-            Builder::Str(v) => v.push(None),
-            Builder::I64(v) => v.push(None),
-            Builder::Date(v) => v.push(None),
-            Builder::F64(v) => v.push(None),
-            Builder::Bool(v) => v.push(None),
+    fn push(&mut self, v: Option<Value<'_>>) {
+        match (self, v) {
+            (Builder::Str(col), Some(Value::Str(s))) => col.append_value(s),
+            (Builder::Str(col), Some(Value::Owned(s))) => col.append_value(s),
+            (Builder::I64(col), Some(Value::I64(x))) => col.push(Some(x)),
+            (Builder::Date(col), Some(Value::Date(x))) => col.push(Some(x)),
+            (Builder::F64(col), Some(Value::F64(x))) => col.push(Some(x)),
+            (Builder::Bool(col), Some(Value::Bool(x))) => col.push(Some(x)),
+            (Builder::Str(col), _) => col.append_null(),
+            (Builder::I64(v), _) => v.push(None),
+            (Builder::Date(v), _) => v.push(None),
+            (Builder::F64(v), _) => v.push(None),
+            (Builder::Bool(v), _) => v.push(None),
         }
     }
 
     fn take(&mut self, name: &str) -> PolarsResult<Column> {
         Ok(match self {
-            Builder::Str(v) => Column::new(name.into(), std::mem::take(v)),
+            Builder::Str(b) => {
+                std::mem::replace(b, StringChunkedBuilder::new(name.into(), BATCH_ROWS))
+                    .finish()
+                    .into_column()
+            }
             Builder::I64(v) => Column::new(name.into(), std::mem::take(v)),
             Builder::Date(v) => {
                 Column::new(name.into(), std::mem::take(v)).cast(&DataType::Date)?
@@ -290,37 +329,70 @@ impl Builder {
     }
 }
 
-/// A parsed value of one field.
-enum Value {
-    Str(String),
+/// A parsed value of one field, borrowing the record's text where it can.
+enum Value<'a> {
+    Str(&'a str),
+    Owned(String),
     I64(i64),
     Date(i32),
     F64(f64),
     Bool(bool),
 }
 
-/// Stages one input file. `work` is a private folder for staged files.
+/// One input's share of a file being read: its columns, the batch being
+/// filled, its writers and its counts. Several inputs of a pipeline often
+/// read the same file (bookings and releases from one export): the file is
+/// then read once and every row offered to each of them.
+struct Stager<'p> {
+    input: &'p Input,
+    mapped: Vec<Mapped<'p>>,
+    /// Position of each table field among `mapped`, if mapped.
+    field_map: Vec<Option<usize>>,
+    rows_path: PathBuf,
+    rejects_path: PathBuf,
+    rows_writer: polars::io::parquet::write::BatchedWriter<std::fs::File>,
+    rejects_writer: polars::io::parquet::write::BatchedWriter<std::fs::File>,
+    batch: RowBatch,
+    rejects: Vec<Reject>,
+    stats: FileStats,
+}
+
+/// Stages one input file for every input in `inputs` that reads it (they
+/// share its format, delimiter, encoding, sheet and preamble). `work` is a
+/// private folder for staged files. Errors of every input are returned
+/// together.
 pub fn stage_file(
     pipeline: &Pipeline,
-    input: &Input,
+    inputs: &[&Input],
     path: &Path,
     work: &Path,
     tag: &str,
-) -> Result<Staged, IngestError> {
+    observer: &Observer,
+) -> Result<Vec<Staged>, Vec<IngestError>> {
+    let Some(first) = inputs.first() else {
+        return Ok(Vec::new());
+    };
     let display = display_path(pipeline, path);
     let hasher = std::sync::Arc::new(std::sync::Mutex::new(Sha256::new()));
-    let file = std::fs::File::open(path).map_err(|source| IngestError::Io {
-        path: path.to_path_buf(),
-        source,
+    let file = std::fs::File::open(path).map_err(|source| {
+        vec![IngestError::Io {
+            path: path.to_path_buf(),
+            source,
+        }]
     })?;
     let mut source = source::Source::open(
         path,
-        input,
+        first,
         Box::new(HashingReader {
             inner: file,
             hasher: hasher.clone(),
+            bytes: match first.format {
+                crate::config::Format::Csv => observer.bytes.clone(),
+                _ => Arc::new(|_| {}),
+            },
         }),
-    )?;
+    )
+    .map_err(|e| vec![e])?;
 
     let as_of = pipeline
         .as_of
@@ -329,6 +401,85 @@ pub fn stage_file(
     // Resolve every mapped header before reading data: a missing column is a
     // configuration error, reported with the columns that do exist.
     let header = source.header().to_vec();
+    let mut errors = Vec::new();
+    let mut stagers = Vec::new();
+    for (k, input) in inputs.iter().enumerate() {
+        match stager(
+            pipeline,
+            input,
+            path,
+            &header,
+            as_of,
+            work,
+            &format!("{tag}-{k}"),
+            &display,
+        ) {
+            Ok(s) => stagers.push(s),
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+
+    let mut rows_in = 0u64;
+    let mut raw = String::new();
+    let mut offsets = Vec::new();
+    let result: Result<(), IngestError> = (|| {
+        while let Some(record) = source.next_record(path)? {
+            rows_in += 1;
+            observer.rows.row();
+            if let Some(o) = record.offset {
+                offsets.push(o);
+            }
+            raw.clear();
+            for s in &mut stagers {
+                s.offer(&record, &header, &display, &mut raw)?;
+            }
+        }
+        Ok(())
+    })();
+    result.map_err(|e| vec![e])?;
+    drop(source);
+
+    // CSV is hashed as it is read; workbooks and Parquet files are opened
+    // by their own readers, so they are hashed apart.
+    let sha256 = match first.format {
+        crate::config::Format::Csv => hex(&hasher
+            .lock()
+            .map(|h| h.clone().finalize())
+            .unwrap_or_default()),
+        _ => {
+            (observer.bytes)(std::fs::metadata(path).map_or(0, |m| m.len()));
+            sha256_file(path).map_err(|source| {
+                vec![IngestError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                }]
+            })?
+        }
+    };
+    let offsets = (offsets.len() as u64 == rows_in).then(|| Arc::new(offsets));
+    stagers
+        .into_iter()
+        .map(|s| s.finish(rows_in, &sha256, &display, offsets.clone()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| vec![e])
+}
+
+/// Sets up one input's share of a file: its columns found in the header,
+/// its parsers and its staged writers.
+#[allow(clippy::too_many_arguments)]
+fn stager<'p>(
+    pipeline: &'p Pipeline,
+    input: &'p Input,
+    path: &Path,
+    header: &[String],
+    as_of: Option<i64>,
+    work: &Path,
+    tag: &str,
+    display: &str,
+) -> Result<Stager<'p>, IngestError> {
     let mut mapped = Vec::new();
     for map in &input.columns {
         let mut positions = Vec::new();
@@ -378,48 +529,66 @@ pub fn stage_file(
             reader,
         });
     }
-
-    let table = input.table;
-    let fields = table.fields();
-    // Position of each table field among `mapped`, if mapped.
+    let fields = input.table.fields();
     let field_map: Vec<Option<usize>> = fields
         .iter()
         .map(|f| mapped.iter().position(|m| m.map.field.name == f.name))
         .collect();
-
     let rows_path = work.join(format!("{tag}.rows.parquet"));
     let rejects_path = work.join(format!("{tag}.rejects.parquet"));
-    let schema = staged_schema(table);
-    let mut rows_writer = batched_writer(&rows_path, &schema)?;
-    let mut rejects_writer = batched_writer(&rejects_path, &reject_schema())?;
+    let rows_writer = batched_writer(&rows_path, &staged_schema(input.table))?;
+    let rejects_writer = batched_writer(&rejects_path, &reject_schema())?;
+    Ok(Stager {
+        input,
+        mapped,
+        field_map,
+        rows_writer,
+        rejects_writer,
+        rows_path,
+        rejects_path,
+        batch: RowBatch {
+            rows: Vec::with_capacity(BATCH_ROWS),
+            lines: Vec::with_capacity(BATCH_ROWS),
+            builders: fields.iter().map(Builder::for_field).collect(),
+        },
+        rejects: Vec::new(),
+        stats: FileStats {
+            path: path.to_path_buf(),
+            display: display.to_string(),
+            sha256: String::new(),
+            rows_in: 0,
+            rejected: BTreeMap::new(),
+            unmapped: BTreeMap::new(),
+        },
+    })
+}
 
-    let mut batch = RowBatch {
-        rows: Vec::new(),
-        lines: Vec::new(),
-        builders: fields.iter().map(|f| Builder::for_kind(f.kind)).collect(),
-    };
-    let mut rejects: Vec<Reject> = Vec::new();
-    let mut stats = FileStats {
-        path: path.to_path_buf(),
-        display: display.clone(),
-        sha256: String::new(),
-        rows_in: 0,
-        rejected: BTreeMap::new(),
-        unmapped: BTreeMap::new(),
-    };
-    let nulls = &input.null_values;
-    let mut values: Vec<Option<Value>> = Vec::with_capacity(fields.len());
-
-    while let Some(record) = source.next_record(path)? {
-        stats.rows_in += 1;
-        let reject = |reason: &'static str, detail: String, raw: String| Reject {
-            table,
-            source_file: display.clone(),
-            source_row: record.row as i64,
-            source_line: record.line as i64,
-            reason,
-            detail,
-            raw,
+impl Stager<'_> {
+    /// Takes one record: into the batch, or into the rejects with a reason.
+    /// `raw` caches the row's raw JSON for the other inputs reading the same
+    /// row (empty until a reject needs it).
+    fn offer(
+        &mut self,
+        record: &source::Record<'_>,
+        header: &[String],
+        display: &str,
+        raw: &mut String,
+    ) -> Result<(), IngestError> {
+        let table = self.input.table;
+        let fields = table.fields();
+        let mut reject = |reason: &'static str, detail: String, owned: &dyn Fn() -> String| {
+            if raw.is_empty() {
+                *raw = owned();
+            }
+            self.rejects.push(Reject {
+                table,
+                source_file: display.to_string(),
+                source_row: record.row as i64,
+                source_line: record.line as i64,
+                reason,
+                detail,
+                raw: raw.clone(),
+            });
         };
         let texts = match &record.fields {
             source::Fields::Ok(t) => t,
@@ -428,58 +597,60 @@ pub fn stage_file(
                 found,
                 fields: f,
             } => {
-                rejects.push(reject(
+                reject(
                     "wrong_field_count",
                     format!("expected {expected} fields as in the header, found {found}"),
-                    raw_json(&header, f),
-                ));
-                continue;
+                    &|| raw_json(header, f),
+                );
+                return self.flush_if_full();
             }
             source::Fields::InvalidUtf8 {
                 column,
                 bytes,
                 fields: f,
             } => {
-                rejects.push(reject(
+                reject(
                     "invalid_utf8",
                     format!(
                         "column `{}` is not valid UTF-8: {} (is the file Windows-1252? set encoding)",
                         header.get(*column).map_or("?", String::as_str),
                         invalid_bytes(bytes)
                     ),
-                    raw_json(&header, f),
-                ));
-                continue;
+                    &|| raw_json(header, f),
+                );
+                return self.flush_if_full();
             }
         };
 
-        values.clear();
+        let nulls = &self.input.null_values;
+        let mut values: Vec<Option<Value<'_>>> = Vec::with_capacity(self.mapped.len());
         let mut failure: Option<(&'static str, String)> = None;
-        for m in &mapped {
+        for m in &self.mapped {
             let text = |p: usize| -> Option<&str> {
                 let t = texts.get(p).map(|c| c.trim())?;
                 (!nulls.iter().any(|n| n == t) && !t.is_empty()).then_some(t)
             };
-            let joined;
-            let value_text: Option<&str> = if m.positions.len() == 2 {
+            let joined: String;
+            let (t, owned) = if m.positions.len() == 2 {
                 match (text(m.positions[0]), text(m.positions[1])) {
                     (Some(d), Some(t)) => {
                         joined = format!("{d} {t}");
-                        Some(&joined)
+                        (Some(joined.as_str()), true)
                     }
-                    (Some(d), None) => Some(d),
-                    (None, _) => None,
+                    (Some(d), None) => (Some(d), false),
+                    (None, _) => (None, false),
                 }
             } else {
-                text(m.positions[0])
+                (text(m.positions[0]), false)
             };
-            let Some(t) = value_text else {
+            let Some(t) = t else {
                 values.push(None);
                 continue;
             };
             let name = m.map.field.name;
             let parsed = match &m.reader {
-                FieldReader::Text => Ok(Value::Str(t.to_string())),
+                FieldReader::Text if owned => Ok(Value::Owned(t.to_string())),
+                FieldReader::Text => Ok(Value::Str(text(m.positions[0]).unwrap_or_default())),
                 FieldReader::DateTime(p) => p.parse_utc_micros(t).map(Value::I64),
                 FieldReader::Date(p) => p.parse_days(t).map(Value::Date),
                 FieldReader::Decimal => parse::parse_decimal(t)
@@ -488,25 +659,26 @@ pub fn stage_file(
                 FieldReader::Coded(c) => {
                     let (cat, mapped) = c.map(t);
                     if !mapped {
-                        *stats
+                        *self
+                            .stats
                             .unmapped
                             .entry(name.to_string())
                             .or_default()
                             .entry(t.to_string())
                             .or_default() += 1;
                     }
-                    Ok(if m.map.field.kind == Kind::Bool {
-                        match cat {
+                    if m.map.field.kind == Kind::Bool {
+                        Ok(match cat {
                             "true" => Value::Bool(true),
                             "false" => Value::Bool(false),
                             _ => {
                                 values.push(None);
                                 continue;
                             }
-                        }
+                        })
                     } else {
-                        Value::Str(cat.to_string())
-                    })
+                        Ok(Value::Str(cat))
+                    }
                 }
             };
             match parsed {
@@ -520,7 +692,7 @@ pub fn stage_file(
         if failure.is_none() {
             let missing: Vec<&str> = fields
                 .iter()
-                .zip(&field_map)
+                .zip(&self.field_map)
                 .filter(|(f, pos)| f.required && pos.is_none_or(|p| values[p].is_none()))
                 .map(|(f, _)| f.name)
                 .collect();
@@ -533,7 +705,7 @@ pub fn stage_file(
                 let has = |name: &str| {
                     fields
                         .iter()
-                        .zip(&field_map)
+                        .zip(&self.field_map)
                         .any(|(f, pos)| f.name == name && pos.is_some_and(|p| values[p].is_some()))
                 };
                 if !has("booking_id") && !has("person_id") {
@@ -547,58 +719,82 @@ pub fn stage_file(
             }
         }
         if let Some((reason, detail)) = failure {
-            let owned: Vec<String> = texts.iter().map(|c| c.to_string()).collect();
-            rejects.push(reject(reason, detail, raw_json(&header, &owned)));
-            continue;
+            let owned = || {
+                let owned: Vec<String> = texts.iter().map(|c| c.to_string()).collect();
+                raw_json(header, &owned)
+            };
+            reject(reason, detail, &owned);
+            return self.flush_if_full();
         }
 
-        batch.rows.push(record.row as i64);
-        batch.lines.push(record.line as i64);
-        for (b, pos) in batch.builders.iter_mut().zip(&field_map) {
-            let v = pos.and_then(|p| values[p].take());
-            match (b, v) {
-                (Builder::Str(col), Some(Value::Str(s))) => col.push(Some(s)),
-                (Builder::I64(col), Some(Value::I64(x))) => col.push(Some(x)),
-                (Builder::Date(col), Some(Value::Date(x))) => col.push(Some(x)),
-                (Builder::F64(col), Some(Value::F64(x))) => col.push(Some(x)),
-                (Builder::Bool(col), Some(Value::Bool(x))) => col.push(Some(x)),
-                (b, _) => b.push_null(),
-            }
+        self.batch.rows.push(record.row as i64);
+        self.batch.lines.push(record.line as i64);
+        for (b, pos) in self.batch.builders.iter_mut().zip(&self.field_map) {
+            b.push(pos.and_then(|p| values[p].take()));
         }
-        if batch.rows.len() >= BATCH_ROWS {
-            batch.flush(&mut rows_writer, &rows_path, &display, fields)?;
-        }
-        if rejects.len() >= BATCH_ROWS {
-            flush_rejects(&mut rejects_writer, &rejects_path, &mut rejects, &mut stats)?;
-        }
+        self.flush_if_full()
     }
-    drop(source);
-    batch.flush(&mut rows_writer, &rows_path, &display, fields)?;
-    flush_rejects(&mut rejects_writer, &rejects_path, &mut rejects, &mut stats)?;
-    let stage = |source| IngestError::Stage {
-        path: rows_path.clone(),
-        source,
-    };
-    rows_writer.finish().map_err(stage)?;
-    rejects_writer.finish().map_err(stage)?;
-    // CSV is hashed as it is read; workbooks and Parquet files are opened
-    // by their own readers, so they are hashed apart.
-    stats.sha256 = match input.format {
-        crate::config::Format::Csv => hex(&hasher
-            .lock()
-            .map(|h| h.clone().finalize())
-            .unwrap_or_default()),
-        _ => sha256_file(path).map_err(|source| IngestError::Io {
-            path: path.to_path_buf(),
+
+    fn flush_if_full(&mut self) -> Result<(), IngestError> {
+        if self.batch.rows.len() >= BATCH_ROWS {
+            let fields = self.input.table.fields();
+            self.batch.flush(
+                &mut self.rows_writer,
+                &self.rows_path,
+                &self.stats.display,
+                fields,
+            )?;
+        }
+        if self.rejects.len() >= BATCH_ROWS {
+            flush_rejects(
+                &mut self.rejects_writer,
+                &self.rejects_path,
+                &mut self.rejects,
+                &mut self.stats,
+            )?;
+        }
+        Ok(())
+    }
+
+    fn finish(
+        mut self,
+        rows_in: u64,
+        sha256: &str,
+        display: &str,
+        offsets: Option<Arc<Vec<u64>>>,
+    ) -> Result<Staged, IngestError> {
+        let fields = self.input.table.fields();
+        self.batch
+            .flush(&mut self.rows_writer, &self.rows_path, display, fields)?;
+        flush_rejects(
+            &mut self.rejects_writer,
+            &self.rejects_path,
+            &mut self.rejects,
+            &mut self.stats,
+        )?;
+        let stage = |source| IngestError::Stage {
+            path: self.rows_path.clone(),
             source,
-        })?,
-    };
-    Ok(Staged {
-        table,
-        input: input.index,
-        rows: rows_path,
-        rejects: rejects_path,
-        stats,
+        };
+        self.rows_writer.finish().map_err(stage)?;
+        self.rejects_writer.finish().map_err(stage)?;
+        self.stats.rows_in = rows_in;
+        self.stats.sha256 = sha256.to_string();
+        Ok(Staged {
+            table: self.input.table,
+            input: self.input.index,
+            rows: self.rows_path,
+            rejects: self.rejects_path,
+            stats: self.stats,
+            offsets,
+        })
+    }
+}
+
+fn open(path: &Path) -> Result<std::fs::File, IngestError> {
+    std::fs::File::open(path).map_err(|source| IngestError::Io {
+        path: path.to_path_buf(),
+        source,
     })
 }
 
@@ -673,7 +869,9 @@ fn batched_writer(
         source,
     })?;
     ParquetWriter::new(file)
-        .with_compression(ParquetCompression::Lz4Raw)
+        // Staged files live for one run, in the page cache: compressing them
+        // cost more time (LZ4 both ways, about 5% of a run) than it saved.
+        .with_compression(ParquetCompression::Uncompressed)
         .batched(schema)
         .map_err(|source| IngestError::Stage {
             path: path.to_path_buf(),
@@ -750,16 +948,32 @@ pub fn raw_values(
     input: &Input,
     path: &Path,
     rows: &std::collections::BTreeSet<i64>,
+    offsets: Option<&[u64]>,
 ) -> Result<std::collections::HashMap<i64, String>, IngestError> {
     let mut out = std::collections::HashMap::new();
     if rows.is_empty() {
         return Ok(out);
     }
-    let file = std::fs::File::open(path).map_err(|source| IngestError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let mut source = source::Source::open(path, input, Box::new(file))?;
+    // A CSV file staged with its row offsets: read just those rows.
+    if let Some(offsets) = offsets {
+        let mut header = None;
+        for &row in rows {
+            let Some(&offset) = usize::try_from(row - 1).ok().and_then(|i| offsets.get(i)) else {
+                continue;
+            };
+            let header = match &header {
+                Some(h) => h,
+                None => header.insert(
+                    source::Source::open(path, input, Box::new(open(path)?))?
+                        .header()
+                        .to_vec(),
+                ),
+            };
+            out.insert(row, raw_json(header, &csv::fields_at(path, input, offset)?));
+        }
+        return Ok(out);
+    }
+    let mut source = source::Source::open(path, input, Box::new(open(path)?))?;
     let header = source.header().to_vec();
     let last = *rows.iter().next_back().unwrap_or(&0);
     while let Some(record) = source.next_record(path)? {

@@ -35,6 +35,9 @@ pub struct Record<'r> {
     /// 1-based line of a text file where the record starts; the spreadsheet
     /// row number in a workbook; the row number in Parquet.
     pub line: u64,
+    /// Byte offset in the file where the record starts (CSV only), so that
+    /// its raw text can be read again without reading the file again.
+    pub offset: Option<u64>,
     pub fields: Fields<'r>,
 }
 
@@ -179,6 +182,7 @@ impl XlsxSource {
             return Some(Record {
                 row: self.row,
                 line: self.first_row + i as u64,
+                offset: None,
                 fields: Fields::Ok(cells.into_iter().map(Cow::Owned).collect()),
             });
         }
@@ -310,6 +314,7 @@ impl ParquetSource {
         Ok(Some(Record {
             row: self.row,
             line: self.row,
+            offset: None,
             fields: Fields::Ok(fields),
         }))
     }

@@ -26,6 +26,7 @@ use polars::prelude::*;
 pub fn join_releases(
     bookings: LazyFrame,
     releases: LazyFrame,
+    scratch: &super::Scratch,
 ) -> PolarsResult<(LazyFrame, Vec<Reject>)> {
     let rel = releases.select([
         col("booking_id"),
@@ -51,7 +52,10 @@ pub fn join_releases(
         "no_booking",
         |_| "no booking with this booking_id in the bookings table".to_string(),
     )?;
-    let joined = bookings.left_join(rel, col("booking_id"), col("booking_id"));
+    let joined = scratch.materialize(
+        bookings.left_join(rel, col("booking_id"), col("booking_id")),
+        "with_releases",
+    )?;
     let bad = joined
         .clone()
         .filter(col("released_at").lt(col("booked_at")))

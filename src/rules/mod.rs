@@ -27,6 +27,7 @@ pub mod warrant;
 use crate::config::Pipeline;
 use crate::ingest::{staged_schema, Reject, Staged, SOURCE_FILE, SOURCE_LINE, SOURCE_ROW};
 use crate::model::Table;
+use crate::progress::step;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use frame::{bools, days, i64s, strs};
 use interval::Detainer;
@@ -168,23 +169,60 @@ pub fn local_date(micros: i64, tz: &chrono_tz::Tz) -> NaiveDate {
     local_datetime(micros, tz).unwrap_or_default().date()
 }
 
+/// A private folder for intermediate results of one pipeline's rules.
+pub struct Scratch {
+    pub dir: std::path::PathBuf,
+    /// Prefix of the files written there, unique per pipeline.
+    pub tag: String,
+}
+
+impl Scratch {
+    /// Runs `lf` (streaming) into a Parquet file and returns a scan of it. A
+    /// plan that several later queries use (the bookings joined to their
+    /// releases and charges) is so computed once instead of once per query:
+    /// polars re-runs a shared lazy plan for every collect. The file holds
+    /// every booking, so it is written to disk, never kept in memory.
+    pub(crate) fn materialize(&self, lf: LazyFrame, name: &str) -> PolarsResult<LazyFrame> {
+        let path =
+            PlRefPath::try_from_path(&self.dir.join(format!("{}.{name}.parquet", self.tag)))?;
+        let options = ParquetWriteOptions {
+            compression: ParquetCompression::Uncompressed,
+            row_group_size: Some(64 * 1024),
+            ..Default::default()
+        };
+        lf.sink(
+            SinkDestination::File {
+                target: SinkTarget::Path(path.clone()),
+            },
+            FileWriteFormat::Parquet(std::sync::Arc::new(options)),
+            UnifiedSinkArgs::default(),
+        )?
+        .collect_with_engine(Engine::Streaming)?;
+        LazyFrame::scan_parquet(path, ScanArgsParquet::default())
+    }
+}
+
 /// Applies SPEC 3 to one pipeline's staged inputs.
-pub fn audit(p: &Pipeline, staged: &[Staged]) -> Result<Audit, RulesError> {
-    run(p, staged).map_err(|source| RulesError::Polars {
+pub fn audit(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> Result<Audit, RulesError> {
+    run(p, staged, scratch).map_err(|source| RulesError::Polars {
         pipeline: p.file.clone(),
         source,
     })
 }
 
-fn run(p: &Pipeline, staged: &[Staged]) -> PolarsResult<Audit> {
+fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit> {
     let tz = TimeZone::opt_try_new(Some(p.tz.name()))?
         .ok_or_else(|| polars_err!(ComputeError: "no time zone"))?;
     let mut rejects = Vec::new();
 
     // Duplicates first: a booking id must name one booking (and one release).
-    let mut b = dedupe::dedupe(scan(staged, Table::Bookings)?, Table::Bookings)?;
+    let mut b = step("rules: dedupe bookings", || {
+        dedupe::dedupe(scan(staged, Table::Bookings)?, Table::Bookings)
+    })?;
     rejects.append(&mut b.rejects);
-    let mut r = dedupe::dedupe(scan(staged, Table::Releases)?, Table::Releases)?;
+    let mut r = step("rules: dedupe releases", || {
+        dedupe::dedupe(scan(staged, Table::Releases)?, Table::Releases)
+    })?;
     rejects.append(&mut r.rejects);
     // A booking whose release rows conflict cannot be measured: taking it as
     // never released would overstate any hold. (Releases of a conflicting
@@ -216,11 +254,20 @@ fn run(p: &Pipeline, staged: &[Staged]) -> PolarsResult<Audit> {
     };
     let releases = r.clean;
 
-    let (joined, mut r) = eligibility::join_releases(bookings, releases)?;
+    let (joined, mut r) = step("rules: join releases", || {
+        eligibility::join_releases(bookings, releases, scratch)
+    })?;
     rejects.append(&mut r);
-    let (joined, mut r) = eligibility::join_charges(joined, scan(staged, Table::Charges)?)?;
+    let (joined, mut r) = step("rules: join charges", || {
+        eligibility::join_charges(joined, scan(staged, Table::Charges)?)
+    })?;
     rejects.append(&mut r);
-    let joined = joined.with_columns(eligibility::eligibility_exprs());
+    let joined = step("rules: materialize", || {
+        scratch.materialize(
+            joined.with_columns(eligibility::eligibility_exprs()),
+            "joined",
+        )
+    })?;
 
     // as_of: the pipeline's, else the newest time in the export (an export
     // cannot be older than its newest record; never the clock, so that runs
@@ -232,10 +279,15 @@ fn run(p: &Pipeline, staged: &[Staged]) -> PolarsResult<Audit> {
             crate::ingest::parse::local_to_utc_micros(local, &p.tz).unwrap_or_default(),
             "pipeline",
         ),
-        None => (newest_time(&joined, &detainers)?, "newest_record"),
+        None => (
+            step("rules: newest", || newest_time(&joined, &detainers))?,
+            "newest_record",
+        ),
     };
 
-    let (attached, mut r) = attach::attach(detainers, &joined, as_of)?;
+    let (attached, mut r) = step("rules: attach", || {
+        attach::attach(detainers, &joined, as_of)
+    })?;
     rejects.append(&mut r);
     let attached_ids = attached
         .clone()
@@ -244,15 +296,21 @@ fn run(p: &Pipeline, staged: &[Staged]) -> PolarsResult<Audit> {
         .unique(None, UniqueKeepStrategy::First)
         .with_column(lit(true).alias("has_detainer"));
 
-    let months = month_counts(&joined, attached_ids.clone(), &tz)?;
-    let baseline = baseline::baseline(&joined, attached_ids.clone(), &tz)?;
+    let months = step("rules: months", || {
+        month_counts(&joined, attached_ids.clone(), &tz)
+    })?;
+    let baseline = step("rules: baseline", || {
+        baseline::baseline(&joined, attached_ids.clone(), &tz)
+    })?;
 
     // The bookings with a detainer, materialized: see the module docs.
-    let cases = joined
-        .semi_join(attached_ids, col("booking_id"), col("booking_id"))
-        .collect_with_engine(Engine::Streaming)?
-        .unwrap_single();
-    let (holds, mut r) = build_holds(p, &cases, &attached, as_of)?;
+    let cases = step("rules: cases", || {
+        joined
+            .semi_join(attached_ids, col("booking_id"), col("booking_id"))
+            .collect_with_engine(Engine::Streaming)
+    })?
+    .unwrap_single();
+    let (holds, mut r) = step("rules: holds", || build_holds(p, &cases, &attached, as_of))?;
     rejects.append(&mut r);
 
     Ok(Audit {
