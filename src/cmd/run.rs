@@ -165,30 +165,6 @@ pub fn run(
         Some(c) if counties.iter().all(|o| o.pipeline.tz == c.pipeline.tz) => c.pipeline.tz,
         _ => chrono_tz::UTC,
     };
-    let mut df =
-        class::members_frame(&members, tz.name(), &opts.privacy).map_err(polars_at(out))?;
-    written.push(private(
-        outputs::write_parquet(&partial, "class_members.parquet", &mut df)?,
-        &partial,
-    )?);
-    let mut df = class::duplicates_frame(&duplicates, &opts.privacy).map_err(polars_at(out))?;
-    written.push(private(
-        outputs::write_parquet(&partial, "possible_duplicates.parquet", &mut df)?,
-        &partial,
-    )?);
-    let csv = class::members_csv(&members, &tz, opts.excel_csv, &opts.privacy).map_err(|e| {
-        OutputError::Io {
-            path: out.join("class_members.csv"),
-            source: std::io::Error::other(e),
-        }
-    })?;
-    let path = partial.join("class_members.csv");
-    std::fs::write(&path, csv).map_err(outputs::io_err(&path))?;
-    written.push(private(
-        outputs::finish(&partial, "class_members.csv", members.len() as u64)?,
-        &partial,
-    )?);
-
     let parts = counties
         .iter()
         .map(|c| outputs::workbook::CountyPart {
@@ -197,20 +173,33 @@ pub fn run(
             rejects: c.reject_counts.clone(),
         })
         .collect::<Vec<_>>();
-    let path = partial.join("class_members.xlsx");
-    outputs::workbook::write(
-        &path,
-        &outputs::workbook::tables(&parts, &members, &tz, &opts.privacy),
-        opts.xlsx_max_rows,
-    )
-    .map_err(|source| OutputError::Xlsx {
-        path: path.clone(),
-        source,
-    })?;
-    written.push(private(
-        outputs::finish(&partial, "class_members.xlsx", members.len() as u64)?,
-        &partial,
-    )?);
+    // The workbook (the slowest file: one call per cell) is written on its
+    // own thread while the Parquet and CSV class lists are written here.
+    let (class_files, workbook) = std::thread::scope(|scope| {
+        let workbook = scope.spawn(|| -> anyhow::Result<Written> {
+            let path = partial.join("class_members.xlsx");
+            outputs::workbook::write(
+                &path,
+                &outputs::workbook::tables(&parts, &members, &tz, &opts.privacy),
+                opts.xlsx_max_rows,
+            )
+            .map_err(|source| OutputError::Xlsx {
+                path: path.clone(),
+                source,
+            })?;
+            Ok(private(
+                outputs::finish(&partial, "class_members.xlsx", members.len() as u64)?,
+                &partial,
+            )?)
+        });
+        let class_files = class_files(&partial, out, &members, &duplicates, &tz, opts);
+        let workbook = workbook
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("the workbook writer panicked")));
+        (class_files, workbook)
+    });
+    written.extend(class_files?);
+    written.push(workbook?);
 
     let manifest = manifest(&counties, written)?;
     let path = partial.join("manifest.json");
@@ -234,6 +223,51 @@ pub fn run(
         members: members.len(),
         rejected: counties.iter().map(|c| c.rejected).sum(),
     })
+}
+
+/// `class_members.parquet`, `possible_duplicates.parquet` and
+/// `class_members.csv`.
+fn class_files(
+    partial: &Path,
+    out: &Path,
+    members: &[class::Member],
+    duplicates: &[(String, crate::rules::person::PossibleDuplicate)],
+    tz: &chrono_tz::Tz,
+    opts: &RunOptions,
+) -> anyhow::Result<Vec<Written>> {
+    let mut written = Vec::new();
+    let mut df = class::members_frame(members, tz.name(), &opts.privacy).map_err(polars_at(out))?;
+    written.push(private(
+        outputs::write_parquet(partial, "class_members.parquet", &mut df)?,
+        partial,
+    )?);
+    drop(df);
+    let mut df = class::duplicates_frame(duplicates, &opts.privacy).map_err(polars_at(out))?;
+    written.push(private(
+        outputs::write_parquet(partial, "possible_duplicates.parquet", &mut df)?,
+        partial,
+    )?);
+    let path = partial.join("class_members.csv");
+    let file = std::fs::File::create(&path).map_err(outputs::io_err(&path))?;
+    let csv_err = |e: csv::Error| OutputError::Io {
+        path: path.clone(),
+        source: std::io::Error::other(e),
+    };
+    let mut file = class::members_csv(
+        std::io::BufWriter::new(file),
+        members,
+        tz,
+        opts.excel_csv,
+        &opts.privacy,
+    )
+    .map_err(csv_err)?;
+    std::io::Write::flush(&mut file).map_err(outputs::io_err(&path))?;
+    drop(file);
+    written.push(private(
+        outputs::finish(partial, "class_members.csv", members.len() as u64)?,
+        partial,
+    )?);
+    Ok(written)
 }
 
 /// Test hook: `DETAINER_AUDIT_PAUSE_BEFORE_PUBLISH_MS` makes a run wait,

@@ -217,15 +217,15 @@ pub fn members_frame(members: &[Member], tz: &str, privacy: &Privacy) -> PolarsR
 /// The class list as CSV text: UTF-8, local times as `YYYY-MM-DD HH:MM:SS`.
 /// `excel` adds a byte-order mark and CRLF line ends, so that Excel opens
 /// accented names and line breaks correctly on a double click.
-pub fn members_csv(
+pub fn members_csv<W: std::io::Write>(
+    mut out: W,
     members: &[Member],
     tz: &chrono_tz::Tz,
     excel: bool,
     privacy: &Privacy,
-) -> Result<Vec<u8>, csv::Error> {
-    let mut start = Vec::new();
+) -> Result<W, csv::Error> {
     if excel {
-        start.extend_from_slice(b"\xEF\xBB\xBF");
+        out.write_all(b"\xEF\xBB\xBF")?;
     }
     let terminator = if excel {
         csv::Terminator::CRLF
@@ -234,7 +234,7 @@ pub fn members_csv(
     };
     let mut w = csv::WriterBuilder::new()
         .terminator(terminator)
-        .from_writer(start);
+        .from_writer(out);
     let subclasses = subclass_names(members);
     let mut header: Vec<String> = [
         "county",

@@ -27,11 +27,28 @@ pub enum Cell {
 }
 
 /// One table, which may become several sheets.
-pub struct Table {
+pub struct Table<'a> {
     pub name: String,
     /// Column headers and widths (characters).
     pub columns: Vec<(String, f64)>,
-    pub rows: Vec<Vec<Cell>>,
+    pub rows: Rows<'a>,
+}
+
+/// A table's rows, made one at a time as the sheet is written: a statewide
+/// list of class members or flagged holds is never held as cells.
+pub struct Rows<'a> {
+    pub len: usize,
+    pub row: Box<dyn Fn(usize) -> Vec<Cell> + 'a>,
+}
+
+impl<'a> Rows<'a> {
+    /// Rows already made (the small tables).
+    pub fn from_vec(rows: Vec<Vec<Cell>>) -> Rows<'a> {
+        Rows {
+            len: rows.len(),
+            row: Box::new(move |i| rows[i].clone()),
+        }
+    }
 }
 
 fn cols(c: &[(&str, f64)]) -> Vec<(String, f64)> {
@@ -64,12 +81,16 @@ pub fn write(path: &Path, tables: &[Table], max_rows: usize) -> Result<(), XlsxE
     let datetime = Format::new().set_num_format("yyyy-mm-dd hh:mm");
     let data_rows = max_rows.max(2) - 1;
     for table in tables {
-        let chunks: Vec<&[Vec<Cell>]> = if table.rows.is_empty() {
-            vec![&[]]
+        // Row ranges, one per sheet (an empty table still gets its sheet).
+        let chunks: Vec<std::ops::Range<usize>> = if table.rows.len == 0 {
+            vec![0..0]
         } else {
-            table.rows.chunks(data_rows).collect()
+            (0..table.rows.len)
+                .step_by(data_rows)
+                .map(|start| start..(start + data_rows).min(table.rows.len))
+                .collect()
         };
-        for (part, rows) in chunks.iter().enumerate() {
+        for (part, rows) in chunks.into_iter().enumerate() {
             let name = if part == 0 {
                 table.name.clone()
             } else {
@@ -84,9 +105,9 @@ pub fn write(path: &Path, tables: &[Table], max_rows: usize) -> Result<(), XlsxE
             sheet.set_freeze_panes(1, 0)?;
             let last_col = table.columns.len().saturating_sub(1) as u16;
             sheet.autofilter(0, 0, rows.len() as u32, last_col)?;
-            for (r, row) in rows.iter().enumerate() {
+            for (r, i) in rows.enumerate() {
                 let r = r as u32 + 1;
-                for (c, cell) in row.iter().enumerate() {
+                for (c, cell) in (table.rows.row)(i).iter().enumerate() {
                     let c = c as u16;
                     match cell {
                         Cell::Text(s) => {
@@ -139,21 +160,22 @@ fn days_to_date(days: Option<i32>) -> Cell {
 }
 
 /// The workbook's tables, in sheet order.
-pub fn tables(
-    parts: &[CountyPart],
-    members: &[super::class::Member],
-    tz: &chrono_tz::Tz,
-    privacy: &super::privacy::Privacy,
-) -> Vec<Table> {
+pub fn tables<'a>(
+    parts: &'a [CountyPart],
+    members: &'a [super::class::Member],
+    tz: &'a chrono_tz::Tz,
+    privacy: &'a super::privacy::Privacy,
+) -> Vec<Table<'a>> {
     use std::collections::{BTreeMap, BTreeSet};
     let mut summary = Vec::new();
-    let mut holds = Vec::new();
+    // (county part, hold) of each flagged hold, in order.
+    let mut holds: Vec<(usize, usize)> = Vec::new();
     let mut rejects = Vec::new();
     let mut method = vec![vec![
         Cell::Text("tool".into()),
         Cell::Text(format!("detainer-audit {}", env!("CARGO_PKG_VERSION"))),
     ]];
-    for part in parts {
+    for (pi, part) in parts.iter().enumerate() {
         let p = part.pipeline;
         let a = part.audit;
         // Per local year: bookings from the monthly counts, holds from the
@@ -197,28 +219,13 @@ pub fn tables(
                 Cell::Number((y.hours * 100.0).round() / 100.0),
             ]);
         }
-        for h in a.holds.iter().filter(|h| h.flagged) {
-            holds.push(vec![
-                Cell::Text(p.county.clone()),
-                Cell::Text(privacy.value("booking_id", &h.booking_id)),
-                Cell::Text(privacy.value("person_key", &h.person_key)),
-                opt_text(&privacy.opt("name", h.last_name.as_deref())),
-                opt_text(&privacy.opt("name", h.first_name.as_deref())),
-                h.eligible_at.map_or(Cell::Empty, |t| local(t, &p.tz)),
-                h.hold_start.map_or(Cell::Empty, |t| local(t, &p.tz)),
-                h.hold_end.map_or(Cell::Empty, |t| local(t, &p.tz)),
-                h.hold_minutes
-                    .map_or(Cell::Empty, |m| Cell::Number(m as f64)),
-                Cell::Text(h.status.to_string()),
-                Cell::Text(h.form.clone()),
-                Cell::Text(h.warrant_status.clone()),
-                h.over_limit.map_or(Cell::Empty, Cell::Bool),
-                h.limit_hours_counted.map_or(Cell::Empty, Cell::Number),
-                Cell::Text(h.regime.to_string()),
-                Cell::Text(h.source_file.clone()),
-                Cell::Number(h.source_row as f64),
-            ]);
-        }
+        holds.extend(
+            a.holds
+                .iter()
+                .enumerate()
+                .filter(|(_, h)| h.flagged)
+                .map(|(hi, _)| (pi, hi)),
+        );
         for (table, file, reason, n) in &part.rejects {
             rejects.push(vec![
                 Cell::Text(p.county.clone()),
@@ -263,37 +270,63 @@ pub fn tables(
         ]);
     }
     let subclasses = super::class::subclass_names(members);
-    let members_rows = members
-        .iter()
-        .map(|m| {
-            let mut row = vec![
-                Cell::Text(m.county_name.clone()),
-                Cell::Text(privacy.value("person_key", &m.person_key)),
-                opt_text(&privacy.opt("person_id", m.person_id.as_deref())),
-                opt_text(&privacy.opt("name", m.last_name.as_deref())),
-                opt_text(&privacy.opt("name", m.first_name.as_deref())),
-                if privacy.is_on() {
-                    opt_text(&privacy.dob_text(m.dob))
-                } else {
-                    days_to_date(m.dob)
-                },
-                Cell::Number(m.flagged_holds as f64),
-                local(m.first_hold_start, tz),
-                local(m.last_hold_start, tz),
-                Cell::Number((m.hold_hours_total * 100.0).round() / 100.0),
-                Cell::Number(m.days_held as f64),
-                Cell::Number(m.damages_estimate),
-                Cell::Text(privacy.list("booking_id", &m.booking_ids)),
-                Cell::Text(m.match_basis.clone()),
-            ];
-            row.extend(
-                subclasses
-                    .iter()
-                    .map(|n| super::class::subclass_value(m, n).map_or(Cell::Empty, Cell::Bool)),
-            );
-            row
-        })
-        .collect();
+    let flagged_len = holds.len();
+    let flagged_row = move |i: usize| {
+        let (pi, hi) = holds[i];
+        let p = parts[pi].pipeline;
+        let h = &parts[pi].audit.holds[hi];
+        vec![
+            Cell::Text(p.county.clone()),
+            Cell::Text(privacy.value("booking_id", &h.booking_id)),
+            Cell::Text(privacy.value("person_key", &h.person_key)),
+            opt_text(&privacy.opt("name", h.last_name.as_deref())),
+            opt_text(&privacy.opt("name", h.first_name.as_deref())),
+            h.eligible_at.map_or(Cell::Empty, |t| local(t, &p.tz)),
+            h.hold_start.map_or(Cell::Empty, |t| local(t, &p.tz)),
+            h.hold_end.map_or(Cell::Empty, |t| local(t, &p.tz)),
+            h.hold_minutes
+                .map_or(Cell::Empty, |m| Cell::Number(m as f64)),
+            Cell::Text(h.status.to_string()),
+            Cell::Text(h.form.clone()),
+            Cell::Text(h.warrant_status.clone()),
+            h.over_limit.map_or(Cell::Empty, Cell::Bool),
+            h.limit_hours_counted.map_or(Cell::Empty, Cell::Number),
+            Cell::Text(h.regime.to_string()),
+            Cell::Text(h.source_file.clone()),
+            Cell::Number(h.source_row as f64),
+        ]
+    };
+    let member_subclasses = subclasses.clone();
+    let member_row = move |i: usize| {
+        let m = &members[i];
+        let subclasses = &member_subclasses;
+        let mut row = vec![
+            Cell::Text(m.county_name.clone()),
+            Cell::Text(privacy.value("person_key", &m.person_key)),
+            opt_text(&privacy.opt("person_id", m.person_id.as_deref())),
+            opt_text(&privacy.opt("name", m.last_name.as_deref())),
+            opt_text(&privacy.opt("name", m.first_name.as_deref())),
+            if privacy.is_on() {
+                opt_text(&privacy.dob_text(m.dob))
+            } else {
+                days_to_date(m.dob)
+            },
+            Cell::Number(m.flagged_holds as f64),
+            local(m.first_hold_start, tz),
+            local(m.last_hold_start, tz),
+            Cell::Number((m.hold_hours_total * 100.0).round() / 100.0),
+            Cell::Number(m.days_held as f64),
+            Cell::Number(m.damages_estimate),
+            Cell::Text(privacy.list("booking_id", &m.booking_ids)),
+            Cell::Text(m.match_basis.clone()),
+        ];
+        row.extend(
+            subclasses
+                .iter()
+                .map(|n| super::class::subclass_value(m, n).map_or(Cell::Empty, Cell::Bool)),
+        );
+        row
+    };
     let mut member_columns = cols(&[
         ("County", 16.0),
         ("Person key", 28.0),
@@ -325,12 +358,15 @@ pub fn tables(
                 ("Warrant unknown", 9.0),
                 ("Flagged hold hours", 11.0),
             ]),
-            rows: summary,
+            rows: Rows::from_vec(summary),
         },
         Table {
             name: "Class members".into(),
             columns: member_columns,
-            rows: members_rows,
+            rows: Rows {
+                len: members.len(),
+                row: Box::new(member_row),
+            },
         },
         Table {
             name: "Flagged holds".into(),
@@ -353,7 +389,10 @@ pub fn tables(
                 ("Source file", 30.0),
                 ("Source row", 9.0),
             ]),
-            rows: holds,
+            rows: Rows {
+                len: flagged_len,
+                row: Box::new(flagged_row),
+            },
         },
         Table {
             name: "Rejects".into(),
@@ -364,12 +403,12 @@ pub fn tables(
                 ("Reason", 24.0),
                 ("Rows", 8.0),
             ]),
-            rows: rejects,
+            rows: Rows::from_vec(rejects),
         },
         Table {
             name: "Method".into(),
             columns: cols(&[("What", 34.0), ("Value", 120.0)]),
-            rows: method,
+            rows: Rows::from_vec(method),
         },
     ]
 }
@@ -409,7 +448,7 @@ mod tests {
         let table = Table {
             name: "Class members".into(),
             columns: cols(&[("key", 10.0), ("n", 6.0), ("day", 12.0), ("at", 16.0)]),
-            rows,
+            rows: Rows::from_vec(rows),
         };
         // 3 rows per sheet: a header and 2 data rows.
         write(&path, &[table], 3).unwrap();
