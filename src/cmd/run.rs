@@ -71,22 +71,39 @@ fn reject_counts(
         .collect())
 }
 
-/// A county after its own outputs are written: its rejects are on disk and
-/// only their counts are kept.
+/// A county after its own outputs are written: its rejects, holds, class
+/// members and workbook rows are on disk (outputs or the work folder) and
+/// only counts and small tables are kept, so memory does not grow with the
+/// number of counties.
 struct Done {
     pipeline: crate::config::Pipeline,
-    audit: crate::rules::Audit,
+    as_of: i64,
+    as_of_source: &'static str,
     files: Vec<super::Reconciled>,
     reject_counts: Vec<(String, String, String, u64)>,
     rejected: u64,
     over_limit: Vec<String>,
     written: Vec<Written>,
-    members: Vec<class::Member>,
+    holds: usize,
+    flagged: usize,
+    /// The county's class members, spilled (see `outputs::spill`).
+    members: PathBuf,
+    members_count: usize,
+    subclasses: Vec<String>,
+    /// The county's rows of the workbook's Flagged holds sheet, spilled.
+    flagged_rows: PathBuf,
     duplicates: Vec<(String, crate::rules::person::PossibleDuplicate)>,
+    summary_rows: Vec<Vec<outputs::workbook::Cell>>,
 }
 
-/// Writes a county's summary, holds and rejects under `partial`.
-fn write_county(c: County, partial: &Path, opts: &RunOptions) -> anyhow::Result<Done> {
+/// Writes a county's summary, holds and rejects under `partial`, and its
+/// class members and workbook rows to `spill` (the work folder).
+fn write_county(
+    c: County,
+    partial: &Path,
+    spill: &Path,
+    opts: &RunOptions,
+) -> anyhow::Result<Done> {
     let slug = &c.pipeline.slug;
     let out = partial;
     let mut written = Vec::new();
@@ -105,6 +122,7 @@ fn write_county(c: County, partial: &Path, opts: &RunOptions) -> anyhow::Result<
         )?,
         partial,
     )?);
+    drop(df);
     let mut df = pseudonymize_raw(&c.rejects, &opts.privacy).map_err(polars_at(out))?;
     written.push(private(
         outputs::write_parquet(
@@ -114,15 +132,42 @@ fn write_county(c: County, partial: &Path, opts: &RunOptions) -> anyhow::Result<
         )?,
         partial,
     )?);
+    drop(df);
+
+    static SPILLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = SPILLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let spill_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |e: csv::Error| OutputError::Io {
+            path,
+            source: std::io::Error::other(e),
+        }
+    };
+    let members = class::members(&c.pipeline, &c.audit.holds);
+    let members_path = spill.join(format!("spill{n:04}.members.csv"));
+    outputs::spill::write_members(&members_path, &members).map_err(spill_err(&members_path))?;
+    let flagged_path = spill.join(format!("spill{n:04}.flagged.csv"));
+    let flagged = outputs::spill::write_cells(
+        &flagged_path,
+        outputs::workbook::flagged_rows(&c.pipeline, &c.audit.holds, &opts.privacy),
+    )
+    .map_err(spill_err(&flagged_path))?;
     Ok(Done {
         reject_counts: reject_counts(&c.rejects).map_err(polars_at(out))?,
         rejected: c.rejects.height() as u64,
         over_limit: over_reject_rate(&c),
-        members: class::members(&c.pipeline, &c.audit.holds),
+        members_count: members.len(),
+        subclasses: class::subclass_names(&members),
+        members: members_path,
+        flagged_rows: flagged_path,
+        holds: c.audit.holds.len(),
+        flagged: flagged as usize,
         duplicates: class::county_duplicates(&c.pipeline, &c.audit.holds),
+        summary_rows: outputs::workbook::summary_rows(&c.pipeline, &c.audit),
         written,
+        as_of: c.audit.as_of,
+        as_of_source: c.audit.as_of_source,
         pipeline: c.pipeline,
-        audit: c.audit,
         files: c.files,
     })
 }
@@ -147,52 +192,111 @@ pub fn run(
     // Each county's own outputs are written as soon as it is audited.
     let partial = work.0.join("out");
     std::fs::create_dir_all(&partial).map_err(outputs::io_err(&partial))?;
+    // One zone for the whole list where the counties share one.
+    let tz = match pipelines.first() {
+        Some(p) if pipelines.iter().all(|o| o.tz == p.tz) => p.tz,
+        _ => chrono_tz::UTC,
+    };
     let counties = process_each(pipelines, &work.0, progress, |c| {
-        write_county(c, &partial, opts)
+        write_county(c, &partial, &work.0, opts)
     })?;
     progress.phase("writing class lists");
     let mut written: Vec<Written> = Vec::new();
-    let mut members = Vec::new();
     let mut duplicates = Vec::new();
     let mut counties = counties;
     for c in &mut counties {
         written.append(&mut c.written);
-        members.append(&mut c.members);
         duplicates.append(&mut c.duplicates);
     }
-    // One zone for the whole list where the counties share one.
-    let tz = match counties.first() {
-        Some(c) if counties.iter().all(|o| o.pipeline.tz == c.pipeline.tz) => c.pipeline.tz,
-        _ => chrono_tz::UTC,
-    };
+    // Subclass columns in first-seen order over the counties' members.
+    let mut subclasses: Vec<String> = Vec::new();
+    for c in counties.iter().filter(|c| c.members_count > 0) {
+        for n in &c.subclasses {
+            if !subclasses.contains(n) {
+                subclasses.push(n.clone());
+            }
+        }
+    }
+    let members_count: usize = counties.iter().map(|c| c.members_count).sum();
+
     let parts = counties
         .iter()
         .map(|c| outputs::workbook::CountyPart {
             pipeline: &c.pipeline,
-            audit: &c.audit,
+            as_of: c.as_of,
+            summary: c.summary_rows.clone(),
             rejects: c.reject_counts.clone(),
         })
         .collect::<Vec<_>>();
     // The workbook (the slowest file: one call per cell) is written on its
     // own thread while the Parquet and CSV class lists are written here.
+    // Both read the members back from the work folder, a county at a time.
     let (class_files, workbook) = std::thread::scope(|scope| {
         let workbook = scope.spawn(|| -> anyhow::Result<Written> {
             let path = partial.join("class_members.xlsx");
-            outputs::workbook::write(
-                &path,
-                &outputs::workbook::tables(&parts, &members, &tz, &opts.privacy),
-                opts.xlsx_max_rows,
-            )
+            let xlsx =
+                |e: csv::Error| rust_xlsxwriter::XlsxError::IoError(std::io::Error::other(e));
+            let member_rows = counties.iter().flat_map(|c| {
+                let rows: Vec<_> = match outputs::spill::read_members(&c.members) {
+                    Ok(members) => members
+                        .iter()
+                        .map(|m| {
+                            Ok(outputs::workbook::member_row(
+                                m,
+                                &subclasses,
+                                &tz,
+                                &opts.privacy,
+                            ))
+                        })
+                        .collect(),
+                    Err(e) => vec![Err(xlsx(e))],
+                };
+                rows
+            });
+            let flagged_rows = counties.iter().flat_map(|c| {
+                let rows: Box<dyn Iterator<Item = _>> =
+                    match outputs::spill::read_cells(&c.flagged_rows) {
+                        Ok(rows) => Box::new(rows.map(|r| r.map_err(xlsx))),
+                        Err(e) => Box::new(std::iter::once(Err(xlsx(e)))),
+                    };
+                rows
+            });
+            let tables = outputs::workbook::tables(
+                &parts,
+                outputs::workbook::Rows {
+                    len: members_count,
+                    iter: Box::new(member_rows),
+                },
+                outputs::workbook::Rows {
+                    len: counties.iter().map(|c| c.flagged).sum(),
+                    iter: Box::new(flagged_rows),
+                },
+                &subclasses,
+                &opts.privacy,
+            );
+            crate::progress::step("workbook", || {
+                outputs::workbook::write(&path, tables, opts.xlsx_max_rows)
+            })
             .map_err(|source| OutputError::Xlsx {
                 path: path.clone(),
                 source,
             })?;
             Ok(private(
-                outputs::finish(&partial, "class_members.xlsx", members.len() as u64)?,
+                outputs::finish(&partial, "class_members.xlsx", members_count as u64)?,
                 &partial,
             )?)
         });
-        let class_files = class_files(&partial, out, &members, &duplicates, &tz, opts);
+        let class_files = crate::progress::step("class files", || {
+            class_files(
+                &partial,
+                out,
+                &counties,
+                &subclasses,
+                &duplicates,
+                &tz,
+                opts,
+            )
+        });
         let workbook = workbook
             .join()
             .unwrap_or_else(|_| Err(anyhow::anyhow!("the workbook writer panicked")));
@@ -215,58 +319,85 @@ pub fn run(
     Ok(RunReport {
         over_limit: counties.iter().flat_map(|c| c.over_limit.clone()).collect(),
         counties: counties.len(),
-        holds: counties.iter().map(|c| c.audit.holds.len()).sum(),
-        flagged: counties
-            .iter()
-            .map(|c| c.audit.holds.iter().filter(|h| h.flagged).count())
-            .sum(),
-        members: members.len(),
+        holds: counties.iter().map(|c| c.holds).sum(),
+        flagged: counties.iter().map(|c| c.flagged).sum(),
+        members: members_count,
         rejected: counties.iter().map(|c| c.rejected).sum(),
     })
 }
 
 /// `class_members.parquet`, `possible_duplicates.parquet` and
-/// `class_members.csv`.
+/// `class_members.csv`, written a county at a time from the spilled members.
 fn class_files(
     partial: &Path,
     out: &Path,
-    members: &[class::Member],
+    counties: &[Done],
+    subclasses: &[String],
     duplicates: &[(String, crate::rules::person::PossibleDuplicate)],
     tz: &chrono_tz::Tz,
     opts: &RunOptions,
 ) -> anyhow::Result<Vec<Written>> {
+    use polars::prelude::*;
     let mut written = Vec::new();
-    let mut df = class::members_frame(members, tz.name(), &opts.privacy).map_err(polars_at(out))?;
+    let parquet_rel = "class_members.parquet";
+    let parquet_path = partial.join(parquet_rel);
+    let csv_rel = "class_members.csv";
+    let csv_path = partial.join(csv_rel);
+    let csv_err = |e: csv::Error| OutputError::Io {
+        path: csv_path.clone(),
+        source: std::io::Error::other(e),
+    };
+    let file = std::fs::File::create(&csv_path).map_err(outputs::io_err(&csv_path))?;
+    let mut csv = class::MembersCsv::new(
+        std::io::BufWriter::new(file),
+        subclasses.to_vec(),
+        opts.excel_csv,
+    )
+    .map_err(csv_err)?;
+    let schema = class::members_frame_with(&[], subclasses, tz.name(), &opts.privacy)
+        .map_err(polars_at(out))?
+        .schema()
+        .as_ref()
+        .clone();
+    let file = std::fs::File::create(&parquet_path).map_err(outputs::io_err(&parquet_path))?;
+    let parquet_err = |source| OutputError::Polars {
+        path: parquet_path.clone(),
+        source,
+    };
+    let mut parquet = ParquetWriter::new(file)
+        .with_compression(ParquetCompression::Zstd(None))
+        .with_row_group_size(Some(128 * 1024))
+        .batched(&schema)
+        .map_err(parquet_err)?;
+    let mut rows = 0u64;
+    for c in counties {
+        let members = outputs::spill::read_members(&c.members).map_err(|e| OutputError::Io {
+            path: c.members.clone(),
+            source: std::io::Error::other(e),
+        })?;
+        if members.is_empty() {
+            continue;
+        }
+        let df = class::members_frame_with(&members, subclasses, tz.name(), &opts.privacy)
+            .map_err(polars_at(out))?;
+        parquet.write_batch(&df).map_err(parquet_err)?;
+        csv.write(&members, tz, &opts.privacy).map_err(csv_err)?;
+        rows += members.len() as u64;
+    }
+    parquet.finish().map_err(parquet_err)?;
     written.push(private(
-        outputs::write_parquet(partial, "class_members.parquet", &mut df)?,
+        outputs::finish(partial, parquet_rel, rows)?,
         partial,
     )?);
-    drop(df);
     let mut df = class::duplicates_frame(duplicates, &opts.privacy).map_err(polars_at(out))?;
     written.push(private(
         outputs::write_parquet(partial, "possible_duplicates.parquet", &mut df)?,
         partial,
     )?);
-    let path = partial.join("class_members.csv");
-    let file = std::fs::File::create(&path).map_err(outputs::io_err(&path))?;
-    let csv_err = |e: csv::Error| OutputError::Io {
-        path: path.clone(),
-        source: std::io::Error::other(e),
-    };
-    let mut file = class::members_csv(
-        std::io::BufWriter::new(file),
-        members,
-        tz,
-        opts.excel_csv,
-        &opts.privacy,
-    )
-    .map_err(csv_err)?;
-    std::io::Write::flush(&mut file).map_err(outputs::io_err(&path))?;
+    let mut file = csv.finish().map_err(csv_err)?;
+    std::io::Write::flush(&mut file).map_err(outputs::io_err(&csv_path))?;
     drop(file);
-    written.push(private(
-        outputs::finish(partial, "class_members.csv", members.len() as u64)?,
-        partial,
-    )?);
+    written.push(private(outputs::finish(partial, csv_rel, rows)?, partial)?);
     Ok(written)
 }
 
@@ -373,8 +504,8 @@ fn manifest(counties: &[Done], written: Vec<Written>) -> Result<Manifest, Output
             county: p.county.clone(),
             slug: p.slug.clone(),
             timezone: p.tz.name().to_string(),
-            as_of: outputs::local_text(c.audit.as_of, &p.tz),
-            as_of_source: c.audit.as_of_source.to_string(),
+            as_of: outputs::local_text(c.as_of, &p.tz),
+            as_of_source: c.as_of_source.to_string(),
             inputs,
         });
     }

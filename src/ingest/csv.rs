@@ -158,33 +158,51 @@ impl CsvSource {
     }
 }
 
-/// The fields of the record that starts at byte `offset` of a CSV file, as
-/// text (lossy where the bytes are not valid in the input's encoding): the
-/// raw values of a row rejected after staging, read again from the source.
-pub fn fields_at(path: &Path, input: &Input, offset: u64) -> Result<Vec<String>, IngestError> {
-    use std::io::{Seek, SeekFrom};
-    let io = |source| IngestError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut file = std::fs::File::open(path).map_err(io)?;
-    file.seek(SeekFrom::Start(offset)).map_err(io)?;
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(input.delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(BufReader::with_capacity(64 * 1024, file));
-    let mut record = csv::ByteRecord::new();
-    reader
-        .read_byte_record(&mut record)
-        .map_err(|e| csv_error(path, e))?;
-    Ok(record
-        .iter()
-        .map(|b| match decode(b, input.encoding) {
-            Ok(s) => s.into_owned(),
-            Err(()) => String::from_utf8_lossy(b).into_owned(),
+/// Reads records at known byte offsets of a CSV file: the raw values of
+/// rows rejected after staging, read again from the source. One file handle
+/// and one parser for all of a file's rows (building a parser per row cost
+/// more than reading the row).
+pub struct RecordsAt {
+    reader: csv::Reader<BufReader<std::fs::File>>,
+    encoding: Encoding,
+    record: csv::ByteRecord,
+}
+
+impl RecordsAt {
+    pub fn open(path: &Path, input: &Input) -> Result<RecordsAt, IngestError> {
+        let file = std::fs::File::open(path).map_err(|source| IngestError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok(RecordsAt {
+            reader: csv::ReaderBuilder::new()
+                .delimiter(input.delimiter)
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(BufReader::with_capacity(16 * 1024, file)),
+            encoding: input.encoding,
+            record: csv::ByteRecord::new(),
         })
-        .collect())
+    }
+
+    /// The fields of the record that starts at byte `offset`, as text (lossy
+    /// where the bytes are not valid in the input's encoding).
+    pub fn fields_at(&mut self, path: &Path, offset: u64) -> Result<Vec<String>, IngestError> {
+        let mut pos = csv::Position::new();
+        pos.set_byte(offset);
+        self.reader.seek(pos).map_err(|e| csv_error(path, e))?;
+        self.reader
+            .read_byte_record(&mut self.record)
+            .map_err(|e| csv_error(path, e))?;
+        Ok(self
+            .record
+            .iter()
+            .map(|b| match decode(b, self.encoding) {
+                Ok(s) => s.into_owned(),
+                Err(()) => String::from_utf8_lossy(b).into_owned(),
+            })
+            .collect())
+    }
 }
 
 fn csv_error(path: &Path, e: csv::Error) -> IngestError {

@@ -957,6 +957,7 @@ pub fn raw_values(
     // A CSV file staged with its row offsets: read just those rows.
     if let Some(offsets) = offsets {
         let mut header = None;
+        let mut records = csv::RecordsAt::open(path, input)?;
         for &row in rows {
             let Some(&offset) = usize::try_from(row - 1).ok().and_then(|i| offsets.get(i)) else {
                 continue;
@@ -969,7 +970,7 @@ pub fn raw_values(
                         .to_vec(),
                 ),
             };
-            out.insert(row, raw_json(header, &csv::fields_at(path, input, offset)?));
+            out.insert(row, raw_json(header, &records.fields_at(path, offset)?));
         }
         return Ok(out);
     }

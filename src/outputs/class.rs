@@ -145,6 +145,17 @@ pub fn members(p: &Pipeline, holds: &[Hold]) -> Vec<Member> {
 /// The class list as a frame; timestamps in `tz` (the pipelines' common
 /// zone, or UTC when they differ).
 pub fn members_frame(members: &[Member], tz: &str, privacy: &Privacy) -> PolarsResult<DataFrame> {
+    members_frame_with(members, &subclass_names(members), tz, privacy)
+}
+
+/// [`members_frame`] with the subclass columns given (all the counties'
+/// subclasses, when members are written county by county).
+pub fn members_frame_with(
+    members: &[Member],
+    subclasses: &[String],
+    tz: &str,
+    privacy: &Privacy,
+) -> PolarsResult<DataFrame> {
     let s = |name: &str, f: &dyn Fn(&Member) -> Option<String>| -> Column {
         Column::new(name.into(), members.iter().map(f).collect::<Vec<_>>())
     };
@@ -202,12 +213,12 @@ pub fn members_frame(members: &[Member], tz: &str, privacy: &Privacy) -> PolarsR
         s("match_basis", &|m| Some(m.match_basis.clone())),
     ];
     let mut cols = cols;
-    for name in subclass_names(members) {
+    for name in subclasses {
         cols.push(Column::new(
             name.as_str().into(),
             members
                 .iter()
-                .map(|m| subclass_value(m, &name))
+                .map(|m| subclass_value(m, name))
                 .collect::<Vec<_>>(),
         ));
     }
@@ -218,78 +229,107 @@ pub fn members_frame(members: &[Member], tz: &str, privacy: &Privacy) -> PolarsR
 /// `excel` adds a byte-order mark and CRLF line ends, so that Excel opens
 /// accented names and line breaks correctly on a double click.
 pub fn members_csv<W: std::io::Write>(
-    mut out: W,
+    out: W,
     members: &[Member],
     tz: &chrono_tz::Tz,
     excel: bool,
     privacy: &Privacy,
 ) -> Result<W, csv::Error> {
-    if excel {
-        out.write_all(b"\xEF\xBB\xBF")?;
+    let mut w = MembersCsv::new(out, subclass_names(members), excel)?;
+    w.write(members, tz, privacy)?;
+    w.finish()
+}
+
+/// The class-list CSV written a county at a time.
+pub struct MembersCsv<W: std::io::Write> {
+    w: csv::Writer<W>,
+    subclasses: Vec<String>,
+}
+
+impl<W: std::io::Write> MembersCsv<W> {
+    /// Starts the file: byte-order mark (`excel`) and header.
+    pub fn new(mut out: W, subclasses: Vec<String>, excel: bool) -> Result<Self, csv::Error> {
+        if excel {
+            out.write_all(b"\xEF\xBB\xBF")?;
+        }
+        let terminator = if excel {
+            csv::Terminator::CRLF
+        } else {
+            csv::Terminator::Any(b'\n')
+        };
+        let mut w = csv::WriterBuilder::new()
+            .terminator(terminator)
+            .from_writer(out);
+        let mut header: Vec<String> = [
+            "county",
+            "county_name",
+            "person_key",
+            "person_id",
+            "last_name",
+            "first_name",
+            "dob",
+            "flagged_holds",
+            "first_hold_start",
+            "last_hold_start",
+            "hold_hours_total",
+            "days_held",
+            "damages_estimate",
+            "booking_ids",
+            "match_basis",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        header.extend(subclasses.iter().cloned());
+        w.write_record(&header)?;
+        Ok(MembersCsv { w, subclasses })
     }
-    let terminator = if excel {
-        csv::Terminator::CRLF
-    } else {
-        csv::Terminator::Any(b'\n')
-    };
-    let mut w = csv::WriterBuilder::new()
-        .terminator(terminator)
-        .from_writer(out);
-    let subclasses = subclass_names(members);
-    let mut header: Vec<String> = [
-        "county",
-        "county_name",
-        "person_key",
-        "person_id",
-        "last_name",
-        "first_name",
-        "dob",
-        "flagged_holds",
-        "first_hold_start",
-        "last_hold_start",
-        "hold_hours_total",
-        "days_held",
-        "damages_estimate",
-        "booking_ids",
-        "match_basis",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    header.extend(subclasses.iter().cloned());
-    w.write_record(&header)?;
-    for m in members {
-        let mut record = vec![
-            m.county.clone(),
-            m.county_name.clone(),
-            privacy.value("person_key", &m.person_key),
-            privacy
-                .opt("person_id", m.person_id.as_deref())
-                .unwrap_or_default(),
-            privacy
-                .opt("name", m.last_name.as_deref())
-                .unwrap_or_default(),
-            privacy
-                .opt("name", m.first_name.as_deref())
-                .unwrap_or_default(),
-            privacy.dob_text(m.dob).unwrap_or_default(),
-            m.flagged_holds.to_string(),
-            super::local_text(m.first_hold_start, tz),
-            super::local_text(m.last_hold_start, tz),
-            format!("{:.2}", m.hold_hours_total),
-            m.days_held.to_string(),
-            format!("{:.2}", m.damages_estimate),
-            privacy.list("booking_id", &m.booking_ids),
-            m.match_basis.clone(),
-        ];
-        record.extend(
-            subclasses
-                .iter()
-                .map(|n| subclass_value(m, n).map_or(String::new(), |v| v.to_string())),
-        );
-        w.write_record(&record)?;
+
+    pub fn write(
+        &mut self,
+        members: &[Member],
+        tz: &chrono_tz::Tz,
+        privacy: &Privacy,
+    ) -> Result<(), csv::Error> {
+        for m in members {
+            let mut record = vec![
+                m.county.clone(),
+                m.county_name.clone(),
+                privacy.value("person_key", &m.person_key),
+                privacy
+                    .opt("person_id", m.person_id.as_deref())
+                    .unwrap_or_default(),
+                privacy
+                    .opt("name", m.last_name.as_deref())
+                    .unwrap_or_default(),
+                privacy
+                    .opt("name", m.first_name.as_deref())
+                    .unwrap_or_default(),
+                privacy.dob_text(m.dob).unwrap_or_default(),
+                m.flagged_holds.to_string(),
+                super::local_text(m.first_hold_start, tz),
+                super::local_text(m.last_hold_start, tz),
+                format!("{:.2}", m.hold_hours_total),
+                m.days_held.to_string(),
+                format!("{:.2}", m.damages_estimate),
+                privacy.list("booking_id", &m.booking_ids),
+                m.match_basis.clone(),
+            ];
+            record.extend(
+                self.subclasses
+                    .iter()
+                    .map(|n| subclass_value(m, n).map_or(String::new(), |v| v.to_string())),
+            );
+            self.w.write_record(&record)?;
+        }
+        Ok(())
     }
-    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+
+    pub fn finish(self) -> Result<W, csv::Error> {
+        self.w
+            .into_inner()
+            .map_err(|e| csv::Error::from(e.into_error()))
+    }
 }
 
 /// Pairs of persons that may be one (SPEC 6 says a class list must neither

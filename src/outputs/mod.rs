@@ -9,6 +9,7 @@ pub mod class;
 pub mod holds;
 pub mod manifest;
 pub mod privacy;
+pub mod spill;
 pub mod summary;
 pub mod workbook;
 

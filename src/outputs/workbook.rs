@@ -34,11 +34,13 @@ pub struct Table<'a> {
     pub rows: Rows<'a>,
 }
 
-/// A table's rows, made one at a time as the sheet is written: a statewide
-/// list of class members or flagged holds is never held as cells.
+/// A table's rows, made one at a time as the sheet is written (read back
+/// from the work folder for the long tables): a statewide list of class
+/// members or flagged holds is never held as cells.
 pub struct Rows<'a> {
+    /// How many rows `iter` gives (sheets are split and filtered by it).
     pub len: usize,
-    pub row: Box<dyn Fn(usize) -> Vec<Cell> + 'a>,
+    pub iter: Box<dyn Iterator<Item = Result<Vec<Cell>, XlsxError>> + 'a>,
 }
 
 impl<'a> Rows<'a> {
@@ -46,7 +48,7 @@ impl<'a> Rows<'a> {
     pub fn from_vec(rows: Vec<Vec<Cell>>) -> Rows<'a> {
         Rows {
             len: rows.len(),
-            row: Box::new(move |i| rows[i].clone()),
+            iter: Box::new(rows.into_iter().map(Ok)),
         }
     }
 }
@@ -65,7 +67,7 @@ fn excel_datetime(t: NaiveDateTime) -> Result<ExcelDateTime, XlsxError> {
 
 /// Writes the tables; `max_rows` is the rows per sheet, header included
 /// (Excel's limit outside tests).
-pub fn write(path: &Path, tables: &[Table], max_rows: usize) -> Result<(), XlsxError> {
+pub fn write(path: &Path, tables: Vec<Table>, max_rows: usize) -> Result<(), XlsxError> {
     let mut book = Workbook::new();
     // A fixed creation time instead of the clock: the same inputs must give
     // a byte-identical workbook (the manifest records its SHA-256).
@@ -80,14 +82,14 @@ pub fn write(path: &Path, tables: &[Table], max_rows: usize) -> Result<(), XlsxE
     let date = Format::new().set_num_format("yyyy-mm-dd");
     let datetime = Format::new().set_num_format("yyyy-mm-dd hh:mm");
     let data_rows = max_rows.max(2) - 1;
-    for table in tables {
-        // Row ranges, one per sheet (an empty table still gets its sheet).
-        let chunks: Vec<std::ops::Range<usize>> = if table.rows.len == 0 {
-            vec![0..0]
+    for mut table in tables {
+        // Rows per sheet (an empty table still gets its sheet).
+        let chunks: Vec<usize> = if table.rows.len == 0 {
+            vec![0]
         } else {
             (0..table.rows.len)
                 .step_by(data_rows)
-                .map(|start| start..(start + data_rows).min(table.rows.len))
+                .map(|start| data_rows.min(table.rows.len - start))
                 .collect()
         };
         for (part, rows) in chunks.into_iter().enumerate() {
@@ -104,10 +106,13 @@ pub fn write(path: &Path, tables: &[Table], max_rows: usize) -> Result<(), XlsxE
             }
             sheet.set_freeze_panes(1, 0)?;
             let last_col = table.columns.len().saturating_sub(1) as u16;
-            sheet.autofilter(0, 0, rows.len() as u32, last_col)?;
-            for (r, i) in rows.enumerate() {
+            sheet.autofilter(0, 0, rows as u32, last_col)?;
+            for r in 0..rows {
                 let r = r as u32 + 1;
-                for (c, cell) in (table.rows.row)(i).iter().enumerate() {
+                let row = table.rows.iter.next().ok_or_else(|| {
+                    XlsxError::ParameterError(format!("table {} ended early", table.name))
+                })??;
+                for (c, cell) in row.iter().enumerate() {
                     let c = c as u16;
                     match cell {
                         Cell::Text(s) => {
@@ -139,10 +144,13 @@ pub fn write(path: &Path, tables: &[Table], max_rows: usize) -> Result<(), XlsxE
     book.save(path)
 }
 
-/// What one county contributes to the workbook.
+/// What one county contributes to the workbook's small sheets.
 pub struct CountyPart<'a> {
     pub pipeline: &'a crate::config::Pipeline,
-    pub audit: &'a crate::rules::Audit,
+    /// `as_of` of the audit (UTC microseconds).
+    pub as_of: i64,
+    /// Its rows of the Summary sheet ([`summary_rows`]).
+    pub summary: Vec<Vec<Cell>>,
     /// Rejects as (table, file, reason, rows).
     pub rejects: Vec<(String, String, String, u64)>,
 }
@@ -159,55 +167,41 @@ fn days_to_date(days: Option<i32>) -> Cell {
     days.map_or(Cell::Empty, |d| Cell::Date(crate::model::date_from_days(d)))
 }
 
-/// The workbook's tables, in sheet order.
-pub fn tables<'a>(
-    parts: &'a [CountyPart],
-    members: &'a [super::class::Member],
-    tz: &'a chrono_tz::Tz,
-    privacy: &'a super::privacy::Privacy,
-) -> Vec<Table<'a>> {
+/// A county's rows of the Summary sheet: per local year, bookings from the
+/// monthly counts and holds from the holds table (by the year of
+/// hold_start).
+pub fn summary_rows(p: &crate::config::Pipeline, a: &crate::rules::Audit) -> Vec<Vec<Cell>> {
     use std::collections::{BTreeMap, BTreeSet};
-    let mut summary = Vec::new();
-    // (county part, hold) of each flagged hold, in order.
-    let mut holds: Vec<(usize, usize)> = Vec::new();
-    let mut rejects = Vec::new();
-    let mut method = vec![vec![
-        Cell::Text("tool".into()),
-        Cell::Text(format!("detainer-audit {}", env!("CARGO_PKG_VERSION"))),
-    ]];
-    for (pi, part) in parts.iter().enumerate() {
-        let p = part.pipeline;
-        let a = part.audit;
-        // Per local year: bookings from the monthly counts, holds from the
-        // holds table (by the year of hold_start).
-        #[derive(Default)]
-        struct Year {
-            bookings: u64,
-            holds: u64,
-            flagged: u64,
-            persons: BTreeSet<String>,
-            over_limit: u64,
-            warrant_unknown: u64,
-            hours: f64,
+    #[derive(Default)]
+    struct Year {
+        bookings: u64,
+        holds: u64,
+        flagged: u64,
+        persons: BTreeSet<String>,
+        over_limit: u64,
+        warrant_unknown: u64,
+        hours: f64,
+    }
+    let mut years: BTreeMap<i32, Year> = BTreeMap::new();
+    for ((y, _), m) in &a.months {
+        years.entry(*y).or_default().bookings += m.bookings;
+    }
+    for h in &a.holds {
+        let y = years.entry(h.year).or_default();
+        y.holds += 1;
+        y.over_limit += u64::from(h.over_limit == Some(true));
+        y.warrant_unknown +=
+            u64::from(h.warrant_status == "unknown" && h.past_release == Some(true));
+        if h.flagged {
+            y.flagged += 1;
+            y.persons.insert(h.person_key.clone());
+            y.hours += h.hold_minutes.unwrap_or(0) as f64 / 60.0;
         }
-        let mut years: BTreeMap<i32, Year> = BTreeMap::new();
-        for ((y, _), m) in &a.months {
-            years.entry(*y).or_default().bookings += m.bookings;
-        }
-        for h in &a.holds {
-            let y = years.entry(h.year).or_default();
-            y.holds += 1;
-            y.over_limit += u64::from(h.over_limit == Some(true));
-            y.warrant_unknown +=
-                u64::from(h.warrant_status == "unknown" && h.past_release == Some(true));
-            if h.flagged {
-                y.flagged += 1;
-                y.persons.insert(h.person_key.clone());
-                y.hours += h.hold_minutes.unwrap_or(0) as f64 / 60.0;
-            }
-        }
-        for (year, y) in years.range(p.rules.since.year()..) {
-            summary.push(vec![
+    }
+    years
+        .range(p.rules.since.year()..)
+        .map(|(year, y)| {
+            vec![
                 Cell::Text(p.county.clone()),
                 Cell::Number(f64::from(*year)),
                 Cell::Number(y.bookings as f64),
@@ -217,15 +211,94 @@ pub fn tables<'a>(
                 Cell::Number(y.over_limit as f64),
                 Cell::Number(y.warrant_unknown as f64),
                 Cell::Number((y.hours * 100.0).round() / 100.0),
-            ]);
-        }
-        holds.extend(
-            a.holds
-                .iter()
-                .enumerate()
-                .filter(|(_, h)| h.flagged)
-                .map(|(hi, _)| (pi, hi)),
-        );
+            ]
+        })
+        .collect()
+}
+
+/// A county's rows of the Flagged holds sheet.
+pub fn flagged_rows<'a>(
+    p: &'a crate::config::Pipeline,
+    holds: &'a [crate::rules::Hold],
+    privacy: &'a super::privacy::Privacy,
+) -> impl Iterator<Item = Vec<Cell>> + 'a {
+    holds.iter().filter(|h| h.flagged).map(move |h| {
+        vec![
+            Cell::Text(p.county.clone()),
+            Cell::Text(privacy.value("booking_id", &h.booking_id)),
+            Cell::Text(privacy.value("person_key", &h.person_key)),
+            opt_text(&privacy.opt("name", h.last_name.as_deref())),
+            opt_text(&privacy.opt("name", h.first_name.as_deref())),
+            h.eligible_at.map_or(Cell::Empty, |t| local(t, &p.tz)),
+            h.hold_start.map_or(Cell::Empty, |t| local(t, &p.tz)),
+            h.hold_end.map_or(Cell::Empty, |t| local(t, &p.tz)),
+            h.hold_minutes
+                .map_or(Cell::Empty, |m| Cell::Number(m as f64)),
+            Cell::Text(h.status.to_string()),
+            Cell::Text(h.form.clone()),
+            Cell::Text(h.warrant_status.clone()),
+            h.over_limit.map_or(Cell::Empty, Cell::Bool),
+            h.limit_hours_counted.map_or(Cell::Empty, Cell::Number),
+            Cell::Text(h.regime.to_string()),
+            Cell::Text(h.source_file.clone()),
+            Cell::Number(h.source_row as f64),
+        ]
+    })
+}
+
+/// A member's row of the Class members sheet.
+pub fn member_row(
+    m: &super::class::Member,
+    subclasses: &[String],
+    tz: &chrono_tz::Tz,
+    privacy: &super::privacy::Privacy,
+) -> Vec<Cell> {
+    let mut row = vec![
+        Cell::Text(m.county_name.clone()),
+        Cell::Text(privacy.value("person_key", &m.person_key)),
+        opt_text(&privacy.opt("person_id", m.person_id.as_deref())),
+        opt_text(&privacy.opt("name", m.last_name.as_deref())),
+        opt_text(&privacy.opt("name", m.first_name.as_deref())),
+        if privacy.is_on() {
+            opt_text(&privacy.dob_text(m.dob))
+        } else {
+            days_to_date(m.dob)
+        },
+        Cell::Number(m.flagged_holds as f64),
+        local(m.first_hold_start, tz),
+        local(m.last_hold_start, tz),
+        Cell::Number((m.hold_hours_total * 100.0).round() / 100.0),
+        Cell::Number(m.days_held as f64),
+        Cell::Number(m.damages_estimate),
+        Cell::Text(privacy.list("booking_id", &m.booking_ids)),
+        Cell::Text(m.match_basis.clone()),
+    ];
+    row.extend(
+        subclasses
+            .iter()
+            .map(|n| super::class::subclass_value(m, n).map_or(Cell::Empty, Cell::Bool)),
+    );
+    row
+}
+
+/// The workbook's tables, in sheet order. `members` and `flagged` are the
+/// long tables' rows ([`member_row`], [`flagged_rows`]), county by county.
+pub fn tables<'a>(
+    parts: &[CountyPart],
+    members: Rows<'a>,
+    flagged: Rows<'a>,
+    subclasses: &[String],
+    privacy: &super::privacy::Privacy,
+) -> Vec<Table<'a>> {
+    let mut summary = Vec::new();
+    let mut rejects = Vec::new();
+    let mut method = vec![vec![
+        Cell::Text("tool".into()),
+        Cell::Text(format!("detainer-audit {}", env!("CARGO_PKG_VERSION"))),
+    ]];
+    for part in parts {
+        let p = part.pipeline;
+        summary.extend(part.summary.iter().cloned());
         for (table, file, reason, n) in &part.rejects {
             rejects.push(vec![
                 Cell::Text(p.county.clone()),
@@ -244,7 +317,7 @@ pub fn tables<'a>(
         };
         param("pipeline file", p.file.display().to_string());
         param("time zone", p.tz.name().to_string());
-        param("as_of", super::local_text(a.as_of, &p.tz));
+        param("as_of", super::local_text(part.as_of, &p.tz));
         param("since", r.since.to_string());
         param("until", r.until.map_or("none".into(), |u| u.to_string()));
         param("grace_minutes", r.grace_minutes.to_string());
@@ -269,64 +342,6 @@ pub fn tables<'a>(
             Cell::Text(rule.to_string()),
         ]);
     }
-    let subclasses = super::class::subclass_names(members);
-    let flagged_len = holds.len();
-    let flagged_row = move |i: usize| {
-        let (pi, hi) = holds[i];
-        let p = parts[pi].pipeline;
-        let h = &parts[pi].audit.holds[hi];
-        vec![
-            Cell::Text(p.county.clone()),
-            Cell::Text(privacy.value("booking_id", &h.booking_id)),
-            Cell::Text(privacy.value("person_key", &h.person_key)),
-            opt_text(&privacy.opt("name", h.last_name.as_deref())),
-            opt_text(&privacy.opt("name", h.first_name.as_deref())),
-            h.eligible_at.map_or(Cell::Empty, |t| local(t, &p.tz)),
-            h.hold_start.map_or(Cell::Empty, |t| local(t, &p.tz)),
-            h.hold_end.map_or(Cell::Empty, |t| local(t, &p.tz)),
-            h.hold_minutes
-                .map_or(Cell::Empty, |m| Cell::Number(m as f64)),
-            Cell::Text(h.status.to_string()),
-            Cell::Text(h.form.clone()),
-            Cell::Text(h.warrant_status.clone()),
-            h.over_limit.map_or(Cell::Empty, Cell::Bool),
-            h.limit_hours_counted.map_or(Cell::Empty, Cell::Number),
-            Cell::Text(h.regime.to_string()),
-            Cell::Text(h.source_file.clone()),
-            Cell::Number(h.source_row as f64),
-        ]
-    };
-    let member_subclasses = subclasses.clone();
-    let member_row = move |i: usize| {
-        let m = &members[i];
-        let subclasses = &member_subclasses;
-        let mut row = vec![
-            Cell::Text(m.county_name.clone()),
-            Cell::Text(privacy.value("person_key", &m.person_key)),
-            opt_text(&privacy.opt("person_id", m.person_id.as_deref())),
-            opt_text(&privacy.opt("name", m.last_name.as_deref())),
-            opt_text(&privacy.opt("name", m.first_name.as_deref())),
-            if privacy.is_on() {
-                opt_text(&privacy.dob_text(m.dob))
-            } else {
-                days_to_date(m.dob)
-            },
-            Cell::Number(m.flagged_holds as f64),
-            local(m.first_hold_start, tz),
-            local(m.last_hold_start, tz),
-            Cell::Number((m.hold_hours_total * 100.0).round() / 100.0),
-            Cell::Number(m.days_held as f64),
-            Cell::Number(m.damages_estimate),
-            Cell::Text(privacy.list("booking_id", &m.booking_ids)),
-            Cell::Text(m.match_basis.clone()),
-        ];
-        row.extend(
-            subclasses
-                .iter()
-                .map(|n| super::class::subclass_value(m, n).map_or(Cell::Empty, Cell::Bool)),
-        );
-        row
-    };
     let mut member_columns = cols(&[
         ("County", 16.0),
         ("Person key", 28.0),
@@ -363,10 +378,7 @@ pub fn tables<'a>(
         Table {
             name: "Class members".into(),
             columns: member_columns,
-            rows: Rows {
-                len: members.len(),
-                row: Box::new(member_row),
-            },
+            rows: members,
         },
         Table {
             name: "Flagged holds".into(),
@@ -389,10 +401,7 @@ pub fn tables<'a>(
                 ("Source file", 30.0),
                 ("Source row", 9.0),
             ]),
-            rows: Rows {
-                len: flagged_len,
-                row: Box::new(flagged_row),
-            },
+            rows: flagged,
         },
         Table {
             name: "Rejects".into(),
@@ -451,7 +460,7 @@ mod tests {
             rows: Rows::from_vec(rows),
         };
         // 3 rows per sheet: a header and 2 data rows.
-        write(&path, &[table], 3).unwrap();
+        write(&path, vec![table], 3).unwrap();
         let mut book = calamine::open_workbook_auto(&path).unwrap();
         assert_eq!(
             book.sheet_names(),

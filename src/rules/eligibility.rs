@@ -21,11 +21,14 @@ use crate::ingest::{Reject, SOURCE_FILE, SOURCE_LINE, SOURCE_ROW};
 use crate::model::Table;
 use polars::prelude::*;
 
-/// Bookings left-joined with their release; rejects releases with no
-/// booking, and both rows of a release before its booking.
+/// Bookings left-joined with their release and the summary of their
+/// charges, with `eligible` and `eligibility_source`, written once to the
+/// scratch folder; rejects releases with no booking, and both rows of a
+/// release before its booking.
 pub fn join_releases(
     bookings: LazyFrame,
     releases: LazyFrame,
+    charges: LazyFrame,
     scratch: &super::Scratch,
 ) -> PolarsResult<(LazyFrame, Vec<Reject>)> {
     let rel = releases.select([
@@ -52,9 +55,12 @@ pub fn join_releases(
         "no_booking",
         |_| "no booking with this booking_id in the bookings table".to_string(),
     )?;
+    let joined = bookings.left_join(rel, col("booking_id"), col("booking_id"));
+    // Charges joined in the same plan: the bookings are joined and written
+    // once (see `Scratch::materialize`), not once per table.
     let joined = scratch.materialize(
-        bookings.left_join(rel, col("booking_id"), col("booking_id")),
-        "with_releases",
+        with_charges(joined, charges).with_columns(eligibility_exprs()),
+        "joined",
     )?;
     let bad = joined
         .clone()
@@ -85,24 +91,25 @@ pub fn join_releases(
             detail,
         )?);
     }
-    let bad_ids = bad.select(["booking_id"])?.lazy();
-    let joined = joined.anti_join(bad_ids, col("booking_id"), col("booking_id"));
+    let joined = if bad.height() == 0 {
+        joined
+    } else {
+        let bad_ids = bad.select(["booking_id"])?.lazy();
+        joined.anti_join(bad_ids, col("booking_id"), col("booking_id"))
+    };
     Ok((joined, rejects))
 }
 
 /// Adds the charge aggregates the derived eligibility needs; rejects charges
 /// with no booking.
-pub fn join_charges(
-    joined: LazyFrame,
-    charges: LazyFrame,
-) -> PolarsResult<(LazyFrame, Vec<Reject>)> {
+/// Rejects charges whose booking is not among the usable bookings.
+pub fn charge_orphans(joined: &LazyFrame, charges: LazyFrame) -> PolarsResult<Vec<Reject>> {
     let ids = joined.clone().select([col("booking_id")]);
     let orphans = charges
-        .clone()
         .anti_join(ids, col("booking_id"), col("booking_id"))
         .collect_with_engine(Engine::Streaming)?
         .unwrap_single();
-    let rejects = rejects_of(
+    rejects_of(
         &orphans,
         Table::Charges,
         SOURCE_FILE,
@@ -110,7 +117,12 @@ pub fn join_charges(
         SOURCE_LINE,
         "no_booking",
         |_| "no usable booking with this booking_id".to_string(),
-    )?;
+    )
+}
+
+/// The booking-level summary of its charges (criminal charges, open ones,
+/// the last criminal disposition), left-joined to `joined`.
+fn with_charges(joined: LazyFrame, charges: LazyFrame) -> LazyFrame {
     let criminal = col("charge_kind")
         .neq(lit("immigration_hold"))
         .fill_null(lit(true));
@@ -129,10 +141,7 @@ pub fn join_charges(
             .max()
             .alias("criminal_released_at"),
     ]);
-    Ok((
-        joined.left_join(agg, col("booking_id"), col("booking_id")),
-        rejects,
-    ))
+    joined.left_join(agg, col("booking_id"), col("booking_id"))
 }
 
 /// `eligible` and `eligibility_source` columns (SPEC 3.1).

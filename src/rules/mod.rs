@@ -254,20 +254,14 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
     };
     let releases = r.clean;
 
-    let (joined, mut r) = step("rules: join releases", || {
-        eligibility::join_releases(bookings, releases, scratch)
+    let (joined, mut r) = step("rules: join releases and charges", || {
+        eligibility::join_releases(bookings, releases, scan(staged, Table::Charges)?, scratch)
     })?;
     rejects.append(&mut r);
-    let (joined, mut r) = step("rules: join charges", || {
-        eligibility::join_charges(joined, scan(staged, Table::Charges)?)
+    let mut r = step("rules: charge orphans", || {
+        eligibility::charge_orphans(&joined, scan(staged, Table::Charges)?)
     })?;
     rejects.append(&mut r);
-    let joined = step("rules: materialize", || {
-        scratch.materialize(
-            joined.with_columns(eligibility::eligibility_exprs()),
-            "joined",
-        )
-    })?;
 
     // as_of: the pipeline's, else the newest time in the export (an export
     // cannot be older than its newest record; never the clock, so that runs
