@@ -56,6 +56,8 @@ impl Reconciled {
 
 /// One pipeline processed.
 pub struct County {
+    /// Position of the pipeline among those given.
+    pub index: usize,
     pub pipeline: Pipeline,
     pub audit: Audit,
     /// Every rejected row of the county, sorted, in the `rejects/` schema.
@@ -313,6 +315,7 @@ fn county(
         source,
     })?;
     Ok(County {
+        index,
         pipeline: p,
         audit,
         rejects,

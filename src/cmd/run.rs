@@ -76,6 +76,7 @@ fn reject_counts(
 /// only counts and small tables are kept, so memory does not grow with the
 /// number of counties.
 struct Done {
+    index: usize,
     pipeline: crate::config::Pipeline,
     as_of: i64,
     as_of_source: &'static str,
@@ -89,7 +90,6 @@ struct Done {
     /// The county's class members, spilled (see `outputs::spill`).
     members: PathBuf,
     members_count: usize,
-    subclasses: Vec<String>,
     /// The county's rows of the workbook's Flagged holds sheet, spilled.
     flagged_rows: PathBuf,
     duplicates: Vec<(String, crate::rules::person::PossibleDuplicate)>,
@@ -157,7 +157,6 @@ fn write_county(
         rejected: c.rejects.height() as u64,
         over_limit: over_reject_rate(&c),
         members_count: members.len(),
-        subclasses: class::subclass_names(&members),
         members: members_path,
         flagged_rows: flagged_path,
         holds: c.audit.holds.len(),
@@ -167,6 +166,7 @@ fn write_county(
         written,
         as_of: c.audit.as_of,
         as_of_source: c.audit.as_of_source,
+        index: c.index,
         pipeline: c.pipeline,
         files: c.files,
     })
@@ -197,25 +197,44 @@ pub fn run(
         Some(p) if pipelines.iter().all(|o| o.tz == p.tz) => p.tz,
         _ => chrono_tz::UTC,
     };
-    let counties = process_each(pipelines, &work.0, progress, |c| {
-        write_county(c, &partial, &work.0, opts)
-    })?;
+    // Subclass columns: every pipeline's `[[class.subclasses]]`, in order.
+    let mut subclasses: Vec<String> = Vec::new();
+    for p in &pipelines {
+        for sc in &p.class.subclasses {
+            if !subclasses.contains(&sc.name) {
+                subclasses.push(sc.name.clone());
+            }
+        }
+    }
+
+    // The workbook's long sheets are written while the counties are
+    // audited, in county order, by a thread of their own: the workbook is
+    // the slowest output (one call per cell), and written at the end it
+    // left a core idle for a sixth of a statewide run.
+    let (counties, long_sheets) = std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, PathBuf, PathBuf)>();
+        let sheets = scope.spawn(|| long_sheets(rx, &subclasses, &tz, opts));
+        let counties = process_each(pipelines, &work.0, progress, |c| {
+            let done = write_county(c, &partial, &work.0, opts)?;
+            // A closed channel means the workbook thread failed; its error
+            // is reported below.
+            let _ = tx.send((done.index, done.members.clone(), done.flagged_rows.clone()));
+            Ok::<_, anyhow::Error>(done)
+        });
+        drop(tx);
+        let sheets = sheets
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("the workbook writer panicked")));
+        (counties, sheets)
+    });
+    let mut counties = counties?;
+    let (book, member_sheets, flagged_sheets) = long_sheets?;
     progress.phase("writing class lists");
     let mut written: Vec<Written> = Vec::new();
     let mut duplicates = Vec::new();
-    let mut counties = counties;
     for c in &mut counties {
         written.append(&mut c.written);
         duplicates.append(&mut c.duplicates);
-    }
-    // Subclass columns in first-seen order over the counties' members.
-    let mut subclasses: Vec<String> = Vec::new();
-    for c in counties.iter().filter(|c| c.members_count > 0) {
-        for n in &c.subclasses {
-            if !subclasses.contains(n) {
-                subclasses.push(n.clone());
-            }
-        }
     }
     let members_count: usize = counties.iter().map(|c| c.members_count).sum();
 
@@ -228,54 +247,20 @@ pub fn run(
             rejects: c.reject_counts.clone(),
         })
         .collect::<Vec<_>>();
-    // The workbook (the slowest file: one call per cell) is written on its
-    // own thread while the Parquet and CSV class lists are written here.
-    // Both read the members back from the work folder, a county at a time.
+    // The workbook is finished (small sheets, then zipped) on its own thread
+    // while the Parquet and CSV class lists are written here.
     let (class_files, workbook) = std::thread::scope(|scope| {
         let workbook = scope.spawn(|| -> anyhow::Result<Written> {
             let path = partial.join("class_members.xlsx");
-            let xlsx =
-                |e: csv::Error| rust_xlsxwriter::XlsxError::IoError(std::io::Error::other(e));
-            let member_rows = counties.iter().flat_map(|c| {
-                let rows: Vec<_> = match outputs::spill::read_members(&c.members) {
-                    Ok(members) => members
-                        .iter()
-                        .map(|m| {
-                            Ok(outputs::workbook::member_row(
-                                m,
-                                &subclasses,
-                                &tz,
-                                &opts.privacy,
-                            ))
-                        })
-                        .collect(),
-                    Err(e) => vec![Err(xlsx(e))],
-                };
-                rows
-            });
-            let flagged_rows = counties.iter().flat_map(|c| {
-                let rows: Box<dyn Iterator<Item = _>> =
-                    match outputs::spill::read_cells(&c.flagged_rows) {
-                        Ok(rows) => Box::new(rows.map(|r| r.map_err(xlsx))),
-                        Err(e) => Box::new(std::iter::once(Err(xlsx(e)))),
-                    };
-                rows
-            });
-            let tables = outputs::workbook::tables(
-                &parts,
-                outputs::workbook::Rows {
-                    len: members_count,
-                    iter: Box::new(member_rows),
-                },
-                outputs::workbook::Rows {
-                    len: counties.iter().map(|c| c.flagged).sum(),
-                    iter: Box::new(flagged_rows),
-                },
-                &subclasses,
-                &opts.privacy,
-            );
             crate::progress::step("workbook", || {
-                outputs::workbook::write(&path, tables, opts.xlsx_max_rows)
+                outputs::workbook::finish(
+                    book,
+                    &path,
+                    &parts,
+                    member_sheets,
+                    flagged_sheets,
+                    &opts.privacy,
+                )
             })
             .map_err(|source| OutputError::Xlsx {
                 path: path.clone(),
@@ -324,6 +309,51 @@ pub fn run(
         members: members_count,
         rejected: counties.iter().map(|c| c.rejected).sum(),
     })
+}
+
+/// The workbook's Class members and Flagged holds sheets, filled county by
+/// county in pipeline order as counties arrive (in any order) on `rx`, from
+/// their spilled members and rows.
+fn long_sheets(
+    rx: std::sync::mpsc::Receiver<(usize, PathBuf, PathBuf)>,
+    subclasses: &[String],
+    tz: &chrono_tz::Tz,
+    opts: &RunOptions,
+) -> anyhow::Result<(
+    outputs::workbook::Book,
+    outputs::workbook::TableSheets,
+    outputs::workbook::TableSheets,
+)> {
+    use outputs::workbook;
+    let mut book = workbook::Book::new(opts.xlsx_max_rows)?;
+    let mut members = book.table("Class members", workbook::member_columns(subclasses));
+    let mut flagged = book.table("Flagged holds", workbook::flagged_columns());
+    let mut pending = std::collections::BTreeMap::new();
+    let mut next = 0;
+    let spill = |path: &Path| {
+        let path = path.to_path_buf();
+        move |e: csv::Error| OutputError::Io {
+            path,
+            source: std::io::Error::other(e),
+        }
+    };
+    for (index, m, f) in rx {
+        pending.insert(index, (m, f));
+        while let Some((m, f)) = pending.remove(&next) {
+            crate::progress::step("workbook", || -> anyhow::Result<()> {
+                for member in outputs::spill::read_members(&m).map_err(spill(&m))? {
+                    let row = workbook::member_row(&member, subclasses, tz, &opts.privacy);
+                    book.push_row(&mut members, &row)?;
+                }
+                for row in outputs::spill::read_cells(&f).map_err(spill(&f))? {
+                    book.push_row(&mut flagged, &row.map_err(spill(&f))?)?;
+                }
+                Ok(())
+            })?;
+            next += 1;
+        }
+    }
+    Ok((book, members, flagged))
 }
 
 /// `class_members.parquet`, `possible_duplicates.parquet` and

@@ -9,7 +9,7 @@
 //! row by row, so a statewide list does not sit in memory as cells.
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 use std::path::Path;
 
 /// Rows per sheet, header included, in Excel.
@@ -68,80 +68,153 @@ fn excel_datetime(t: NaiveDateTime) -> Result<ExcelDateTime, XlsxError> {
 /// Writes the tables; `max_rows` is the rows per sheet, header included
 /// (Excel's limit outside tests).
 pub fn write(path: &Path, tables: Vec<Table>, max_rows: usize) -> Result<(), XlsxError> {
-    let mut book = Workbook::new();
-    // A fixed creation time instead of the clock: the same inputs must give
-    // a byte-identical workbook (the manifest records its SHA-256).
-    let created = ExcelDateTime::from_ymd(2000, 1, 1)?;
-    book.set_properties(
-        &DocProperties::new()
-            .set_creation_datetime(&created)
-            .set_title("detainer-audit class members")
-            .set_comment(concat!("detainer-audit ", env!("CARGO_PKG_VERSION"))),
-    );
-    let header = Format::new().set_bold().set_text_wrap();
-    let date = Format::new().set_num_format("yyyy-mm-dd");
-    let datetime = Format::new().set_num_format("yyyy-mm-dd hh:mm");
-    let data_rows = max_rows.max(2) - 1;
-    for mut table in tables {
-        // Rows per sheet (an empty table still gets its sheet).
-        let chunks: Vec<usize> = if table.rows.len == 0 {
-            vec![0]
-        } else {
-            (0..table.rows.len)
-                .step_by(data_rows)
-                .map(|start| data_rows.min(table.rows.len - start))
-                .collect()
-        };
-        for (part, rows) in chunks.into_iter().enumerate() {
-            let name = if part == 0 {
-                table.name.clone()
-            } else {
-                format!("{} ({})", table.name, part + 1)
-            };
-            let sheet = book.add_worksheet_with_constant_memory();
-            sheet.set_name(&name)?;
-            for (c, (title, width)) in table.columns.iter().enumerate() {
-                sheet.set_column_width(c as u16, *width)?;
-                sheet.write_string_with_format(0, c as u16, title, &header)?;
-            }
-            sheet.set_freeze_panes(1, 0)?;
-            let last_col = table.columns.len().saturating_sub(1) as u16;
-            sheet.autofilter(0, 0, rows as u32, last_col)?;
-            for r in 0..rows {
-                let r = r as u32 + 1;
-                let row = table.rows.iter.next().ok_or_else(|| {
-                    XlsxError::ParameterError(format!("table {} ended early", table.name))
-                })??;
-                for (c, cell) in row.iter().enumerate() {
-                    let c = c as u16;
-                    match cell {
-                        Cell::Text(s) => {
-                            sheet.write_string(r, c, s)?;
-                        }
-                        Cell::Number(n) => {
-                            sheet.write_number(r, c, *n)?;
-                        }
-                        Cell::Bool(b) => {
-                            sheet.write_boolean(r, c, *b)?;
-                        }
-                        Cell::Date(d) => {
-                            sheet.write_datetime_with_format(r, c, excel_date(*d)?, &date)?;
-                        }
-                        Cell::DateTime(t) => {
-                            sheet.write_datetime_with_format(
-                                r,
-                                c,
-                                excel_datetime(*t)?,
-                                &datetime,
-                            )?;
-                        }
-                        Cell::Empty => {}
-                    }
-                }
-            }
+    let mut book = Book::new(max_rows)?;
+    let mut sheets = Vec::new();
+    for table in tables {
+        let mut t = book.table(&table.name, table.columns);
+        let mut n = 0;
+        for row in table.rows.iter {
+            book.push_row(&mut t, &row?)?;
+            n += 1;
+        }
+        if n != table.rows.len {
+            return Err(XlsxError::ParameterError(format!(
+                "table {} has {n} rows, {} announced",
+                table.name, table.rows.len
+            )));
+        }
+        sheets.extend(book.finish_table(t)?);
+    }
+    book.save(path, sheets)
+}
+
+/// A workbook written a row at a time, tables possibly in parallel (the
+/// long tables are filled while counties are still being audited), each
+/// table's sheets put in place at the end.
+pub struct Book {
+    book: Workbook,
+    header: Format,
+    date: Format,
+    datetime: Format,
+    /// Data rows per sheet.
+    data_rows: usize,
+}
+
+/// One table being written: its sheets so far, the last one open.
+pub struct TableSheets {
+    name: String,
+    columns: Vec<(String, f64)>,
+    sheets: Vec<(Worksheet, u32)>,
+}
+
+impl Book {
+    /// `max_rows` is the rows per sheet, header included.
+    pub fn new(max_rows: usize) -> Result<Book, XlsxError> {
+        let mut book = Workbook::new();
+        // A fixed creation time instead of the clock: the same inputs must
+        // give a byte-identical workbook (the manifest records its SHA-256).
+        let created = ExcelDateTime::from_ymd(2000, 1, 1)?;
+        book.set_properties(
+            &DocProperties::new()
+                .set_creation_datetime(&created)
+                .set_title("detainer-audit class members")
+                .set_comment(concat!("detainer-audit ", env!("CARGO_PKG_VERSION"))),
+        );
+        Ok(Book {
+            book,
+            header: Format::new().set_bold().set_text_wrap(),
+            date: Format::new().set_num_format("yyyy-mm-dd"),
+            datetime: Format::new().set_num_format("yyyy-mm-dd hh:mm"),
+            data_rows: max_rows.max(2) - 1,
+        })
+    }
+
+    pub fn table(&mut self, name: &str, columns: Vec<(String, f64)>) -> TableSheets {
+        TableSheets {
+            name: name.to_string(),
+            columns,
+            sheets: Vec::new(),
         }
     }
-    book.save(path)
+
+    fn new_sheet(&mut self, t: &mut TableSheets) -> Result<(), XlsxError> {
+        let part = t.sheets.len();
+        let name = if part == 0 {
+            t.name.clone()
+        } else {
+            format!("{} ({})", t.name, part + 1)
+        };
+        let mut sheet = self.book.new_worksheet_with_constant_memory();
+        sheet.set_name(&name)?;
+        for (c, (title, width)) in t.columns.iter().enumerate() {
+            sheet.set_column_width(c as u16, *width)?;
+            sheet.write_string_with_format(0, c as u16, title, &self.header)?;
+        }
+        sheet.set_freeze_panes(1, 0)?;
+        t.sheets.push((sheet, 0));
+        Ok(())
+    }
+
+    /// Appends a row to the table, on a new sheet when the last is full.
+    pub fn push_row(&mut self, t: &mut TableSheets, row: &[Cell]) -> Result<(), XlsxError> {
+        if t.sheets
+            .last()
+            .is_none_or(|(_, n)| *n as usize >= self.data_rows)
+        {
+            self.new_sheet(t)?;
+        }
+        let Some((sheet, n)) = t.sheets.last_mut() else {
+            return Err(XlsxError::ParameterError("no sheet".into()));
+        };
+        *n += 1;
+        let r = *n;
+        for (c, cell) in row.iter().enumerate() {
+            let c = c as u16;
+            match cell {
+                Cell::Text(s) => {
+                    sheet.write_string(r, c, s)?;
+                }
+                Cell::Number(x) => {
+                    sheet.write_number(r, c, *x)?;
+                }
+                Cell::Bool(b) => {
+                    sheet.write_boolean(r, c, *b)?;
+                }
+                Cell::Date(d) => {
+                    sheet.write_datetime_with_format(r, c, excel_date(*d)?, &self.date)?;
+                }
+                Cell::DateTime(t) => {
+                    sheet.write_datetime_with_format(r, c, excel_datetime(*t)?, &self.datetime)?;
+                }
+                Cell::Empty => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The table's sheets, filtered on their header row; an empty table
+    /// still gets its sheet.
+    pub fn finish_table(&mut self, mut t: TableSheets) -> Result<Vec<Worksheet>, XlsxError> {
+        if t.sheets.is_empty() {
+            self.new_sheet(&mut t)?;
+        }
+        let last_col = t.columns.len().saturating_sub(1) as u16;
+        t.sheets
+            .into_iter()
+            .map(|(mut sheet, n)| {
+                sheet.autofilter(0, 0, n, last_col)?;
+                Ok(sheet)
+            })
+            .collect()
+    }
+
+    /// Puts the sheets in the workbook in the order given and saves it.
+    pub fn save(mut self, path: &Path, sheets: Vec<Worksheet>) -> Result<(), XlsxError> {
+        for sheet in sheets {
+            self.book.push_worksheet(sheet);
+        }
+        self.book.save(path)
+    }
 }
 
 /// What one county contributes to the workbook's small sheets.
@@ -281,15 +354,8 @@ pub fn member_row(
     row
 }
 
-/// The workbook's tables, in sheet order. `members` and `flagged` are the
-/// long tables' rows ([`member_row`], [`flagged_rows`]), county by county.
-pub fn tables<'a>(
-    parts: &[CountyPart],
-    members: Rows<'a>,
-    flagged: Rows<'a>,
-    subclasses: &[String],
-    privacy: &super::privacy::Privacy,
-) -> Vec<Table<'a>> {
+/// The small sheets' rows (Summary, Rejects, Method) of the counties.
+fn small_rows(parts: &[CountyPart], privacy: &super::privacy::Privacy) -> [Vec<Vec<Cell>>; 3] {
     let mut summary = Vec::new();
     let mut rejects = Vec::new();
     let mut method = vec![vec![
@@ -342,6 +408,85 @@ pub fn tables<'a>(
             Cell::Text(rule.to_string()),
         ]);
     }
+    [summary, rejects, method]
+}
+
+/// Finishes a workbook whose long sheets were filled while counties were
+/// audited: adds the small sheets and saves, sheets in the usual order.
+pub fn finish(
+    mut book: Book,
+    path: &Path,
+    parts: &[CountyPart],
+    members: TableSheets,
+    flagged: TableSheets,
+    privacy: &super::privacy::Privacy,
+) -> Result<(), XlsxError> {
+    let [summary, rejects, method] = small_rows(parts, privacy);
+    let mut small =
+        |name: &str, columns, rows: Vec<Vec<Cell>>| -> Result<Vec<Worksheet>, XlsxError> {
+            let mut t = book.table(name, columns);
+            for row in &rows {
+                book.push_row(&mut t, row)?;
+            }
+            book.finish_table(t)
+        };
+    let mut sheets = small("Summary", summary_columns(), summary)?;
+    let rejects = small("Rejects", rejects_columns(), rejects)?;
+    let method = small("Method", cols(&[("What", 34.0), ("Value", 120.0)]), method)?;
+    sheets.extend(book.finish_table(members)?);
+    sheets.extend(book.finish_table(flagged)?);
+    sheets.extend(rejects);
+    sheets.extend(method);
+    book.save(path, sheets)
+}
+
+fn summary_columns() -> Vec<(String, f64)> {
+    cols(&[
+        ("County", 16.0),
+        ("Year", 7.0),
+        ("Bookings", 10.0),
+        ("Holds", 8.0),
+        ("Flagged holds", 9.0),
+        ("Flagged persons", 9.0),
+        ("Over 48-hour limit", 9.0),
+        ("Warrant unknown", 9.0),
+        ("Flagged hold hours", 11.0),
+    ])
+}
+
+fn rejects_columns() -> Vec<(String, f64)> {
+    cols(&[
+        ("County", 16.0),
+        ("Table", 10.0),
+        ("File", 36.0),
+        ("Reason", 24.0),
+        ("Rows", 8.0),
+    ])
+}
+
+pub fn flagged_columns() -> Vec<(String, f64)> {
+    cols(&[
+        ("County", 16.0),
+        ("Booking id", 14.0),
+        ("Person key", 28.0),
+        ("Last name", 18.0),
+        ("First name", 16.0),
+        ("Eligible at", 17.0),
+        ("Hold start", 17.0),
+        ("Hold end", 17.0),
+        ("Hold minutes", 10.0),
+        ("Status", 10.0),
+        ("Form", 8.0),
+        ("Warrant", 14.0),
+        ("Over limit", 9.0),
+        ("Limit hours counted", 10.0),
+        ("Regime", 11.0),
+        ("Source file", 30.0),
+        ("Source row", 9.0),
+    ])
+}
+
+pub fn member_columns(subclasses: &[String]) -> Vec<(String, f64)> {
     let mut member_columns = cols(&[
         ("County", 16.0),
         ("Person key", 28.0),
@@ -359,67 +504,7 @@ pub fn tables<'a>(
         ("Match basis", 11.0),
     ]);
     member_columns.extend(subclasses.iter().map(|n| (n.clone(), 12.0)));
-    vec![
-        Table {
-            name: "Summary".into(),
-            columns: cols(&[
-                ("County", 16.0),
-                ("Year", 7.0),
-                ("Bookings", 10.0),
-                ("Holds", 8.0),
-                ("Flagged holds", 9.0),
-                ("Flagged persons", 9.0),
-                ("Over 48-hour limit", 9.0),
-                ("Warrant unknown", 9.0),
-                ("Flagged hold hours", 11.0),
-            ]),
-            rows: Rows::from_vec(summary),
-        },
-        Table {
-            name: "Class members".into(),
-            columns: member_columns,
-            rows: members,
-        },
-        Table {
-            name: "Flagged holds".into(),
-            columns: cols(&[
-                ("County", 16.0),
-                ("Booking id", 14.0),
-                ("Person key", 28.0),
-                ("Last name", 18.0),
-                ("First name", 16.0),
-                ("Eligible at", 17.0),
-                ("Hold start", 17.0),
-                ("Hold end", 17.0),
-                ("Hold minutes", 10.0),
-                ("Status", 10.0),
-                ("Form", 8.0),
-                ("Warrant", 14.0),
-                ("Over limit", 9.0),
-                ("Limit hours counted", 10.0),
-                ("Regime", 11.0),
-                ("Source file", 30.0),
-                ("Source row", 9.0),
-            ]),
-            rows: flagged,
-        },
-        Table {
-            name: "Rejects".into(),
-            columns: cols(&[
-                ("County", 16.0),
-                ("Table", 10.0),
-                ("File", 36.0),
-                ("Reason", 24.0),
-                ("Rows", 8.0),
-            ]),
-            rows: Rows::from_vec(rejects),
-        },
-        Table {
-            name: "Method".into(),
-            columns: cols(&[("What", 34.0), ("Value", 120.0)]),
-            rows: Rows::from_vec(method),
-        },
-    ]
+    member_columns
 }
 
 /// The rules, as the Method sheet states them (SPEC 3).
