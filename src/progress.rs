@@ -6,7 +6,7 @@
 //! `DETAINER_AUDIT_TIMINGS=1` also prints how long each phase took, for
 //! benchmarks and profiling; it is off by default.
 
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -73,12 +73,17 @@ impl Progress {
             }
             Unit::Rows => {
                 "{msg:<24} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} rows \
-                 {per_sec} eta {eta}"
+                 {rate} eta {eta}"
             }
         };
         let overall = multi.add(ProgressBar::new(total));
         overall.set_style(
-            ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template(template)
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                // Whole rows per second (indicatif's own shows decimals).
+                .with_key("rate", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.0}/s", s.per_sec());
+                }),
         );
         Progress {
             multi,

@@ -28,6 +28,12 @@ fn sample_run_writes_everything_and_catches_every_planted_case() {
     let dir = tempfile::tempdir().unwrap();
     let o = run_sample(dir.path());
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // stderr is a pipe here, not a terminal: no progress display, only the
+    // closing line.
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("3 counties: "), "{err}");
+    assert!(!err.contains('\x1b'), "terminal escapes in {err:?}");
     let out = dir.path().join("out");
     for f in [
         "class_members.parquet",
