@@ -183,7 +183,8 @@ where
         slots.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
 
-    // A county with no input files at all is audited (empty) up front.
+    // Audits county `pi` once its last file is staged (or keeps its files'
+    // errors for the report), and hands it to `finish`.
     let audit_county = |pi: usize| {
         let (p, staged, errors, task) = {
             let mut slot = lock(&slots[pi]);
@@ -254,6 +255,7 @@ where
             });
         }
     });
+    // Counties with no input file at all are audited (empty) here.
     for (pi, slot) in slots.iter().enumerate() {
         if lock(slot).pipeline.is_some() {
             audit_county(pi);
