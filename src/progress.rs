@@ -181,10 +181,6 @@ impl Progress {
             );
         }
     }
-
-    pub fn elapsed(&self) -> Duration {
-        self.started.elapsed()
-    }
 }
 
 /// What the overall bar counts.

@@ -384,7 +384,7 @@ fn class_files(
         opts.excel_csv,
     )
     .map_err(csv_err)?;
-    let schema = class::members_frame_with(&[], subclasses, tz.name(), &opts.privacy)
+    let schema = class::members_frame(&[], subclasses, tz.name(), &opts.privacy)
         .map_err(polars_at(out))?
         .schema()
         .as_ref()
@@ -408,7 +408,7 @@ fn class_files(
         if members.is_empty() {
             continue;
         }
-        let df = class::members_frame_with(&members, subclasses, tz.name(), &opts.privacy)
+        let df = class::members_frame(&members, subclasses, tz.name(), &opts.privacy)
             .map_err(polars_at(out))?;
         parquet.write_batch(&df).map_err(parquet_err)?;
         csv.write(&members, tz, &opts.privacy).map_err(csv_err)?;

@@ -462,7 +462,7 @@ pub fn stage_file(
     let offsets = (offsets.len() as u64 == rows_in).then(|| Arc::new(offsets));
     stagers
         .into_iter()
-        .map(|s| s.finish(rows_in, &sha256, &display, offsets.clone()))
+        .map(|s| s.finish(rows_in, &sha256, offsets.clone()))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| vec![e])
 }
@@ -736,7 +736,12 @@ impl Stager<'_> {
     }
 
     fn flush_if_full(&mut self) -> Result<(), IngestError> {
-        if self.batch.rows.len() >= BATCH_ROWS {
+        self.flush(BATCH_ROWS)
+    }
+
+    /// Writes the rows and the rejects waiting, if at least `min` of them.
+    fn flush(&mut self, min: usize) -> Result<(), IngestError> {
+        if self.batch.rows.len() >= min {
             let fields = self.input.table.fields();
             self.batch.flush(
                 &mut self.rows_writer,
@@ -745,7 +750,7 @@ impl Stager<'_> {
                 fields,
             )?;
         }
-        if self.rejects.len() >= BATCH_ROWS {
+        if self.rejects.len() >= min {
             flush_rejects(
                 &mut self.rejects_writer,
                 &self.rejects_path,
@@ -760,18 +765,10 @@ impl Stager<'_> {
         mut self,
         rows_in: u64,
         sha256: &str,
-        display: &str,
         offsets: Option<Arc<Vec<u64>>>,
     ) -> Result<Staged, IngestError> {
-        let fields = self.input.table.fields();
-        self.batch
-            .flush(&mut self.rows_writer, &self.rows_path, display, fields)?;
-        flush_rejects(
-            &mut self.rejects_writer,
-            &self.rejects_path,
-            &mut self.rejects,
-            &mut self.stats,
-        )?;
+        // Everything left (both writers skip an empty batch).
+        self.flush(0)?;
         let stage = |source| IngestError::Stage {
             path: self.rows_path.clone(),
             source,

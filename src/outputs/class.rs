@@ -73,19 +73,6 @@ pub fn in_subclass(sc: &Subclass, h: &Hold) -> bool {
     }
 }
 
-/// Subclass names across members, in first-seen order.
-pub fn subclass_names(members: &[Member]) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    for m in members {
-        for (n, _) in &m.subclasses {
-            if !names.contains(n) {
-                names.push(n.clone());
-            }
-        }
-    }
-    names
-}
-
 /// A member's value for a subclass; empty where its county has none.
 pub fn subclass_value(m: &Member, name: &str) -> Option<bool> {
     m.subclasses
@@ -144,13 +131,9 @@ pub fn members(p: &Pipeline, holds: &[Hold]) -> Vec<Member> {
 
 /// The class list as a frame; timestamps in `tz` (the pipelines' common
 /// zone, or UTC when they differ).
-pub fn members_frame(members: &[Member], tz: &str, privacy: &Privacy) -> PolarsResult<DataFrame> {
-    members_frame_with(members, &subclass_names(members), tz, privacy)
-}
-
-/// [`members_frame`] with the subclass columns given (all the counties'
-/// subclasses, when members are written county by county).
-pub fn members_frame_with(
+/// `subclasses` are the columns of every county's subclasses (members are
+/// written county by county).
+pub fn members_frame(
     members: &[Member],
     subclasses: &[String],
     tz: &str,
@@ -228,18 +211,6 @@ pub fn members_frame_with(
 /// The class list as CSV text: UTF-8, local times as `YYYY-MM-DD HH:MM:SS`.
 /// `excel` adds a byte-order mark and CRLF line ends, so that Excel opens
 /// accented names and line breaks correctly on a double click.
-pub fn members_csv<W: std::io::Write>(
-    out: W,
-    members: &[Member],
-    tz: &chrono_tz::Tz,
-    excel: bool,
-    privacy: &Privacy,
-) -> Result<W, csv::Error> {
-    let mut w = MembersCsv::new(out, subclass_names(members), excel)?;
-    w.write(members, tz, privacy)?;
-    w.finish()
-}
-
 /// The class-list CSV written a county at a time.
 pub struct MembersCsv<W: std::io::Write> {
     w: csv::Writer<W>,

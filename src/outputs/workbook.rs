@@ -26,33 +26,6 @@ pub enum Cell {
     Empty,
 }
 
-/// One table, which may become several sheets.
-pub struct Table<'a> {
-    pub name: String,
-    /// Column headers and widths (characters).
-    pub columns: Vec<(String, f64)>,
-    pub rows: Rows<'a>,
-}
-
-/// A table's rows, made one at a time as the sheet is written (read back
-/// from the work folder for the long tables): a statewide list of class
-/// members or flagged holds is never held as cells.
-pub struct Rows<'a> {
-    /// How many rows `iter` gives (sheets are split and filtered by it).
-    pub len: usize,
-    pub iter: Box<dyn Iterator<Item = Result<Vec<Cell>, XlsxError>> + 'a>,
-}
-
-impl<'a> Rows<'a> {
-    /// Rows already made (the small tables).
-    pub fn from_vec(rows: Vec<Vec<Cell>>) -> Rows<'a> {
-        Rows {
-            len: rows.len(),
-            iter: Box::new(rows.into_iter().map(Ok)),
-        }
-    }
-}
-
 fn cols(c: &[(&str, f64)]) -> Vec<(String, f64)> {
     c.iter().map(|(n, w)| (n.to_string(), *w)).collect()
 }
@@ -63,29 +36,6 @@ fn excel_date(d: NaiveDate) -> Result<ExcelDateTime, XlsxError> {
 
 fn excel_datetime(t: NaiveDateTime) -> Result<ExcelDateTime, XlsxError> {
     excel_date(t.date())?.and_hms(t.hour() as u16, t.minute() as u8, t.second() as f64)
-}
-
-/// Writes the tables; `max_rows` is the rows per sheet, header included
-/// (Excel's limit outside tests).
-pub fn write(path: &Path, tables: Vec<Table>, max_rows: usize) -> Result<(), XlsxError> {
-    let mut book = Book::new(max_rows)?;
-    let mut sheets = Vec::new();
-    for table in tables {
-        let mut t = book.table(&table.name, table.columns);
-        let mut n = 0;
-        for row in table.rows.iter {
-            book.push_row(&mut t, &row?)?;
-            n += 1;
-        }
-        if n != table.rows.len {
-            return Err(XlsxError::ParameterError(format!(
-                "table {} has {n} rows, {} announced",
-                table.name, table.rows.len
-            )));
-        }
-        sheets.extend(book.finish_table(t)?);
-    }
-    book.save(path, sheets)
 }
 
 /// A workbook written a row at a time, tables possibly in parallel (the
@@ -539,13 +489,17 @@ mod tests {
                 ]
             })
             .collect();
-        let table = Table {
-            name: "Class members".into(),
-            columns: cols(&[("key", 10.0), ("n", 6.0), ("day", 12.0), ("at", 16.0)]),
-            rows: Rows::from_vec(rows),
-        };
         // 3 rows per sheet: a header and 2 data rows.
-        write(&path, vec![table], 3).unwrap();
+        let mut book = Book::new(3).unwrap();
+        let mut table = book.table(
+            "Class members",
+            cols(&[("key", 10.0), ("n", 6.0), ("day", 12.0), ("at", 16.0)]),
+        );
+        for row in &rows {
+            book.push_row(&mut table, row).unwrap();
+        }
+        let sheets = book.finish_table(table).unwrap();
+        book.save(&path, sheets).unwrap();
         let mut book = calamine::open_workbook_auto(&path).unwrap();
         assert_eq!(
             book.sheet_names(),
