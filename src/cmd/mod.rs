@@ -368,10 +368,7 @@ fn fill_raw(
 fn gather_rejects(p: &Pipeline, staged: &[Staged], rule: &[Reject]) -> PolarsResult<DataFrame> {
     let mut parts = vec![rejects_frame(rule)?.lazy()];
     for s in staged {
-        parts.push(LazyFrame::scan_parquet(
-            PlRefPath::try_from_path(&s.rejects)?,
-            ScanArgsParquet::default(),
-        )?);
+        parts.push(crate::ingest::scan_staged(&s.rejects)?);
     }
     concat(parts, UnionArgs::default())?
         .with_columns([

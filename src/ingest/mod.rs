@@ -1,6 +1,6 @@
 //! Ingest: each input file of a pipeline read once, row by row, into a staged
-//! Parquet file of its canonical table (SPEC 2), typed and time-zoned, plus a
-//! staged Parquet file of the rows that could not be used, each with its
+//! Arrow IPC file of its canonical table (SPEC 2), typed and time-zoned, plus
+//! a staged file of the rows that could not be used, each with its
 //! source file, row, line, raw values and a reason code.
 //!
 //! This is the only module that reads export files. Staging keeps memory flat
@@ -22,7 +22,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Rows per staged batch: large enough for good Parquet pages, small enough
+/// Rows per staged batch: large enough for cheap batches, small enough
 /// that memory stays flat whatever the file size.
 const BATCH_ROWS: usize = 64 * 1024;
 
@@ -85,7 +85,7 @@ pub struct FileStats {
     pub unmapped: BTreeMap<String, BTreeMap<String, u64>>,
 }
 
-/// One input file staged: its table's rows and its rejects, as Parquet.
+/// One input file staged: its table's rows and its rejects, as Arrow IPC.
 #[derive(Debug, Clone)]
 pub struct Staged {
     pub table: Table,
@@ -350,8 +350,8 @@ struct Stager<'p> {
     field_map: Vec<Option<usize>>,
     rows_path: PathBuf,
     rejects_path: PathBuf,
-    rows_writer: polars::io::parquet::write::BatchedWriter<std::fs::File>,
-    rejects_writer: polars::io::parquet::write::BatchedWriter<std::fs::File>,
+    rows_writer: StagedWriter,
+    rejects_writer: StagedWriter,
     batch: RowBatch,
     rejects: Vec<Reject>,
     stats: FileStats,
@@ -534,8 +534,8 @@ fn stager<'p>(
         .iter()
         .map(|f| mapped.iter().position(|m| m.map.field.name == f.name))
         .collect();
-    let rows_path = work.join(format!("{tag}.rows.parquet"));
-    let rejects_path = work.join(format!("{tag}.rejects.parquet"));
+    let rows_path = work.join(format!("{tag}.rows.arrow"));
+    let rejects_path = work.join(format!("{tag}.rejects.arrow"));
     let rows_writer = batched_writer(&rows_path, &staged_schema(input.table))?;
     let rejects_writer = batched_writer(&rejects_path, &reject_schema())?;
     Ok(Stager {
@@ -627,30 +627,25 @@ impl Stager<'_> {
         let mut failure: Option<(&'static str, String)> = None;
         for m in &self.mapped {
             let text = |p: usize| -> Option<&str> {
-                let t = texts.get(p).map(|c| c.trim())?;
-                (!nulls.iter().any(|n| n == t) && !t.is_empty()).then_some(t)
+                let t = texts.get(p).map(|c| parse::trim(c))?;
+                (!t.is_empty() && !nulls.iter().any(|n| n == t)).then_some(t)
             };
-            let joined: String;
-            let (t, owned) = if m.positions.len() == 2 {
-                match (text(m.positions[0]), text(m.positions[1])) {
-                    (Some(d), Some(t)) => {
-                        joined = format!("{d} {t}");
-                        (Some(joined.as_str()), true)
-                    }
-                    (Some(d), None) => (Some(d), false),
-                    (None, _) => (None, false),
-                }
-            } else {
-                (text(m.positions[0]), false)
-            };
-            let Some(t) = t else {
+            let Some(first) = text(m.positions[0]) else {
                 values.push(None);
                 continue;
             };
+            // A date and a time in two columns are read as one value.
+            let joined = match m.positions.get(1).map(|&p| text(p)) {
+                Some(Some(time)) => Some(format!("{first} {time}")),
+                _ => None,
+            };
+            let t = joined.as_deref().unwrap_or(first);
             let name = m.map.field.name;
             let parsed = match &m.reader {
-                FieldReader::Text if owned => Ok(Value::Owned(t.to_string())),
-                FieldReader::Text => Ok(Value::Str(text(m.positions[0]).unwrap_or_default())),
+                FieldReader::Text => Ok(match &joined {
+                    Some(j) => Value::Owned(j.clone()),
+                    None => Value::Str(first),
+                }),
                 FieldReader::DateTime(p) => p.parse_utc_micros(t).map(Value::I64),
                 FieldReader::Date(p) => p.parse_days(t).map(Value::Date),
                 FieldReader::Decimal => parse::parse_decimal(t)
@@ -857,23 +852,45 @@ fn field_failure(
     }
 }
 
-fn batched_writer(
-    path: &Path,
-    schema: &Schema,
-) -> Result<polars::io::parquet::write::BatchedWriter<std::fs::File>, IngestError> {
+/// Writer of a staged file: Arrow IPC, uncompressed.
+type StagedWriter = polars::io::ipc::BatchedWriter<std::fs::File>;
+
+fn batched_writer(path: &Path, schema: &Schema) -> Result<StagedWriter, IngestError> {
     let file = std::fs::File::create(path).map_err(|source| IngestError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    ParquetWriter::new(file)
-        // Staged files live for one run, in the page cache: compressing them
-        // cost more time (LZ4 both ways, about 5% of a run) than it saved.
-        .with_compression(ParquetCompression::Uncompressed)
-        .batched(schema)
+    // Staged files live for one run, in the page cache. Arrow IPC is the
+    // in-memory layout written as it is: Parquet cost its dictionary and
+    // plain encodings both ways (about 10% of a run); compressing cost more
+    // (LZ4 both ways, about 5%) than it saved.
+    let arrow = schema.to_arrow(CompatLevel::newest());
+    let fields = polars_arrow::io::ipc::write::default_ipc_fields(arrow.iter_values());
+    IpcWriter::new(file)
+        .with_compression(None)
+        .batched(schema, fields)
         .map_err(|source| IngestError::Stage {
             path: path.to_path_buf(),
             source,
         })
+}
+
+/// A lazy scan of a staged (Arrow IPC) file: one this run wrote, in its
+/// private work folder.
+pub fn scan_staged(path: &Path) -> PolarsResult<LazyFrame> {
+    // SAFETY: `checked` only turns off the re-validation of string data
+    // (UTF-8 and view bounds) as it is read. Every staged file is written by
+    // this process from polars' own string arrays, built from `&str`, into a
+    // folder only it uses: checking them again cost 15% of a run.
+    let checked = unsafe { polars::polars_utils::bool::UnsafeBool::new_false() };
+    LazyFrame::scan_ipc(
+        PlRefPath::try_from_path(path)?,
+        IpcScanOptions {
+            checked,
+            ..Default::default()
+        },
+        UnifiedScanArgs::default(),
+    )
 }
 
 /// Staged rows not yet written: source row and line, and one builder per
@@ -887,7 +904,7 @@ struct RowBatch {
 impl RowBatch {
     fn flush(
         &mut self,
-        writer: &mut polars::io::parquet::write::BatchedWriter<std::fs::File>,
+        writer: &mut StagedWriter,
         path: &Path,
         display: &str,
         fields: &[crate::model::Field],
@@ -918,7 +935,7 @@ impl RowBatch {
 }
 
 fn flush_rejects(
-    writer: &mut polars::io::parquet::write::BatchedWriter<std::fs::File>,
+    writer: &mut StagedWriter,
     path: &Path,
     rejects: &mut Vec<Reject>,
     stats: &mut FileStats,

@@ -12,9 +12,10 @@
 //! rejected, row 4's detail names row 9 and the other way round.
 
 use super::frame::strs;
-use crate::ingest::{Reject, SOURCE_FILE, SOURCE_LINE, SOURCE_ROW};
+use crate::ingest::{Reject, Staged, SOURCE_FILE, SOURCE_LINE, SOURCE_ROW};
 use crate::model::Table;
 use polars::prelude::*;
+use std::collections::BTreeMap;
 
 /// The table without duplicate rows, the rejects, and the booking ids whose
 /// rows conflicted.
@@ -24,7 +25,8 @@ pub struct Deduped {
     pub conflicting_ids: Vec<String>,
 }
 
-pub fn dedupe(lf: LazyFrame, table: Table) -> PolarsResult<Deduped> {
+pub fn dedupe(staged: &[Staged], table: Table) -> PolarsResult<Deduped> {
+    let lf = super::scan(staged, table)?;
     let dup_ids = lf
         .clone()
         .group_by([col("booking_id")])
@@ -109,19 +111,13 @@ pub fn dedupe(lf: LazyFrame, table: Table) -> PolarsResult<Deduped> {
         }
         start = end;
     }
-    let mut mask = vec![false; rows.height()];
+    let mut drop: BTreeMap<String, Vec<i64>> = BTreeMap::new();
     for i in rejected_rows {
-        mask[i] = true;
+        drop.entry(files[i].clone().unwrap_or_default())
+            .or_default()
+            .push(row_nos[i].unwrap_or(0));
     }
-    let mask: BooleanChunked = mask.into_iter().collect();
-    let rejected = rows.filter(&mask)?;
-    let keys = rejected.select([SOURCE_FILE, SOURCE_ROW])?.lazy();
-    let clean = lf.join(
-        keys,
-        [col(SOURCE_FILE), col(SOURCE_ROW)],
-        [col(SOURCE_FILE), col(SOURCE_ROW)],
-        JoinArgs::new(JoinType::Anti),
-    );
+    let clean = super::scan_except(staged, table, &drop)?;
     Ok(Deduped {
         clean,
         rejects,

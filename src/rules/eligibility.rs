@@ -40,6 +40,21 @@ pub fn join_releases(
         col(SOURCE_ROW).alias("r_row"),
         col(SOURCE_LINE).alias("r_line"),
     ]);
+    // Only the booking columns the rules and outputs read: the others
+    // (middle name, sex, race, facility, bail amount) are checked when
+    // staged but would only be carried through the joins and written.
+    let bookings = bookings.select([
+        col(SOURCE_FILE),
+        col(SOURCE_ROW),
+        col(SOURCE_LINE),
+        col("booking_id"),
+        col("person_id"),
+        col("last_name"),
+        col("first_name"),
+        col("dob"),
+        col("booked_at"),
+        col("bail_status"),
+    ]);
     let ids = bookings.clone().select([col("booking_id")]);
     let orphans = rel
         .clone()
@@ -94,8 +109,8 @@ pub fn join_releases(
     let joined = if bad.height() == 0 {
         joined
     } else {
-        let bad_ids = bad.select(["booking_id"])?.lazy();
-        joined.anti_join(bad_ids, col("booking_id"), col("booking_id"))
+        let bad_ids = bad.column("booking_id")?.as_materialized_series().clone();
+        joined.filter(super::not_in("booking_id", bad_ids))
     };
     Ok((joined, rejects))
 }

@@ -109,20 +109,47 @@ pub struct Audit {
 }
 
 pub(crate) fn scan(staged: &[Staged], table: Table) -> PolarsResult<LazyFrame> {
+    scan_except(staged, table, &BTreeMap::new())
+}
+
+/// The staged rows of `table`, less the rows `drop` names: source file (as
+/// shown in outputs) to source rows. The rows are dropped file by file with
+/// a filter on the row number: an anti-join on (file, row) hashed the file
+/// name of every row and copied every column of the rows it kept.
+pub(crate) fn scan_except(
+    staged: &[Staged],
+    table: Table,
+    drop: &BTreeMap<String, Vec<i64>>,
+) -> PolarsResult<LazyFrame> {
     let parts: Vec<LazyFrame> = staged
         .iter()
         .filter(|s| s.table == table)
         .map(|s| {
-            LazyFrame::scan_parquet(
-                PlRefPath::try_from_path(&s.rows)?,
-                ScanArgsParquet::default(),
-            )
+            let lf = crate::ingest::scan_staged(&s.rows)?;
+            Ok(match drop.get(&s.stats.display) {
+                Some(rows) => lf.filter(not_in(SOURCE_ROW, Series::new("".into(), rows))),
+                None => lf,
+            })
         })
         .collect::<PolarsResult<_>>()?;
     if parts.is_empty() {
         return Ok(DataFrame::empty_with_schema(&staged_schema(table)).lazy());
     }
     concat(parts, UnionArgs::default())
+}
+
+/// True where column `name` holds one of `values` (a short list: rows or
+/// ids to reject). Filtering on it keeps the other rows as they are, where a
+/// semi- or anti-join copies every column of every row it keeps.
+pub(crate) fn is_among(name: &str, values: Series) -> Expr {
+    col(name)
+        .is_in(lit(values).implode(false), false)
+        .fill_null(lit(false))
+}
+
+/// The negation of [`is_among`]: rows with a null in `name` are kept.
+pub(crate) fn not_in(name: &str, values: Series) -> Expr {
+    is_among(name, values).not()
 }
 
 /// Rejects for every row of `df` (which has the source columns).
@@ -177,28 +204,27 @@ pub struct Scratch {
 }
 
 impl Scratch {
-    /// Runs `lf` (streaming) into a Parquet file and returns a scan of it. A
-    /// plan that several later queries use (the bookings joined to their
-    /// releases and charges) is so computed once instead of once per query:
-    /// polars re-runs a shared lazy plan for every collect. The file holds
-    /// every booking, so it is written to disk, never kept in memory.
+    /// Runs `lf` (streaming) into an Arrow IPC file (uncompressed, like the
+    /// staged files) and returns a scan of it. A plan that several later
+    /// queries use (the bookings joined to their releases and charges) is so
+    /// computed once instead of once per query: polars re-runs a shared lazy
+    /// plan for every collect. The file holds every booking, so it is written
+    /// to disk, never kept in memory.
     pub(crate) fn materialize(&self, lf: LazyFrame, name: &str) -> PolarsResult<LazyFrame> {
-        let path =
-            PlRefPath::try_from_path(&self.dir.join(format!("{}.{name}.parquet", self.tag)))?;
-        let options = ParquetWriteOptions {
-            compression: ParquetCompression::Uncompressed,
-            row_group_size: Some(64 * 1024),
-            ..Default::default()
-        };
+        let path = self.dir.join(format!("{}.{name}.arrow", self.tag));
         lf.sink(
             SinkDestination::File {
-                target: SinkTarget::Path(path.clone()),
+                target: SinkTarget::Path(PlRefPath::try_from_path(&path)?),
             },
-            FileWriteFormat::Parquet(std::sync::Arc::new(options)),
+            FileWriteFormat::Ipc(IpcWriterOptions {
+                compression: None,
+                record_batch_size: Some(64 * 1024),
+                ..Default::default()
+            }),
             UnifiedSinkArgs::default(),
         )?
         .collect_with_engine(Engine::Streaming)?;
-        LazyFrame::scan_parquet(path, ScanArgsParquet::default())
+        crate::ingest::scan_staged(&path)
     }
 }
 
@@ -217,11 +243,11 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
 
     // Duplicates first: a booking id must name one booking (and one release).
     let mut b = step("rules: dedupe bookings", || {
-        dedupe::dedupe(scan(staged, Table::Bookings)?, Table::Bookings)
+        dedupe::dedupe(staged, Table::Bookings)
     })?;
     rejects.append(&mut b.rejects);
     let mut r = step("rules: dedupe releases", || {
-        dedupe::dedupe(scan(staged, Table::Releases)?, Table::Releases)
+        dedupe::dedupe(staged, Table::Releases)
     })?;
     rejects.append(&mut r.rejects);
     // A booking whose release rows conflict cannot be measured: taking it as
@@ -230,15 +256,11 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
     let bookings = if r.conflicting_ids.is_empty() {
         b.clean
     } else {
-        let ids = DataFrame::new(
-            r.conflicting_ids.len(),
-            vec![Column::new("booking_id".into(), r.conflicting_ids.clone())],
-        )?
-        .lazy();
+        let ids = Series::new("".into(), &r.conflicting_ids);
         let bad = b
             .clean
             .clone()
-            .semi_join(ids.clone(), col("booking_id"), col("booking_id"))
+            .filter(is_among("booking_id", ids.clone()))
             .collect_with_engine(Engine::Streaming)?
             .unwrap_single();
         rejects.extend(rejects_of(
@@ -250,7 +272,7 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
             "conflicting_release",
             |_| "the release rows of this booking_id conflict; it cannot be measured".to_string(),
         )?);
-        b.clean.anti_join(ids, col("booking_id"), col("booking_id"))
+        b.clean.filter(not_in("booking_id", ids))
     };
     let releases = r.clean;
 
