@@ -111,13 +111,14 @@ pub fn dedupe(staged: &[Staged], table: Table) -> PolarsResult<Deduped> {
         }
         start = end;
     }
-    let mut drop: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    let mut dropped: BTreeMap<String, Vec<i64>> = BTreeMap::new();
     for i in rejected_rows {
-        drop.entry(files[i].clone().unwrap_or_default())
+        dropped
+            .entry(files[i].clone().unwrap_or_default())
             .or_default()
             .push(row_nos[i].unwrap_or(0));
     }
-    let clean = super::scan_except(staged, table, &drop)?;
+    let clean = super::scan_except(staged, table, &dropped)?;
     Ok(Deduped {
         clean,
         rejects,

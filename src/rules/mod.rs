@@ -112,21 +112,21 @@ pub(crate) fn scan(staged: &[Staged], table: Table) -> PolarsResult<LazyFrame> {
     scan_except(staged, table, &BTreeMap::new())
 }
 
-/// The staged rows of `table`, less the rows `drop` names: source file (as
+/// The staged rows of `table`, less the rows `dropped` names: source file (as
 /// shown in outputs) to source rows. The rows are dropped file by file with
 /// a filter on the row number: an anti-join on (file, row) hashed the file
 /// name of every row and copied every column of the rows it kept.
 pub(crate) fn scan_except(
     staged: &[Staged],
     table: Table,
-    drop: &BTreeMap<String, Vec<i64>>,
+    dropped: &BTreeMap<String, Vec<i64>>,
 ) -> PolarsResult<LazyFrame> {
     let parts: Vec<LazyFrame> = staged
         .iter()
         .filter(|s| s.table == table)
         .map(|s| {
             let lf = crate::ingest::scan_staged(&s.rows)?;
-            Ok(match drop.get(&s.stats.display) {
+            Ok(match dropped.get(&s.stats.display) {
                 Some(rows) => lf.filter(not_in(SOURCE_ROW, Series::new("".into(), rows))),
                 None => lf,
             })
