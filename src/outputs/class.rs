@@ -208,10 +208,10 @@ pub fn members_frame(
     DataFrame::new(members.len(), cols)
 }
 
-/// The class list as CSV text: UTF-8, local times as `YYYY-MM-DD HH:MM:SS`.
-/// `excel` adds a byte-order mark and CRLF line ends, so that Excel opens
-/// accented names and line breaks correctly on a double click.
-/// The class-list CSV written a county at a time.
+/// The class list as CSV text, written a county at a time: UTF-8, local
+/// times as `YYYY-MM-DD HH:MM:SS`. `excel` (see [`MembersCsv::new`]) adds a
+/// byte-order mark and CRLF line ends, so that Excel opens accented names
+/// and line breaks correctly on a double click.
 pub struct MembersCsv<W: std::io::Write> {
     w: csv::Writer<W>,
     subclasses: Vec<String>,
