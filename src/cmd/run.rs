@@ -390,11 +390,13 @@ fn class_files(
         .as_ref()
         .clone();
     let file = std::fs::File::create(&parquet_path).map_err(outputs::io_err(&parquet_path))?;
+    // Buffered: see `outputs::write_parquet`.
+    let mut file = std::io::BufWriter::with_capacity(1 << 16, file);
     let parquet_err = |source| OutputError::Polars {
         path: parquet_path.clone(),
         source,
     };
-    let mut parquet = ParquetWriter::new(file)
+    let mut parquet = ParquetWriter::new(&mut file)
         .with_compression(ParquetCompression::Zstd(None))
         .with_row_group_size(Some(128 * 1024))
         .batched(&schema)
@@ -415,6 +417,8 @@ fn class_files(
         rows += members.len() as u64;
     }
     parquet.finish().map_err(parquet_err)?;
+    std::io::Write::flush(&mut file).map_err(outputs::io_err(&parquet_path))?;
+    drop(file);
     written.push(private(
         outputs::finish(partial, parquet_rel, rows)?,
         partial,
