@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 pub const REPORT_EVERY: u64 = 16 * 1024;
 
 static STEPS: Mutex<Vec<(&'static str, Duration)>> = Mutex::new(Vec::new());
+static COUNTS: Mutex<Vec<(&'static str, u64)>> = Mutex::new(Vec::new());
 
 fn timings_on() -> bool {
     std::env::var_os("DETAINER_AUDIT_TIMINGS").is_some_and(|v| v != "0")
@@ -38,6 +39,20 @@ pub fn step<T>(name: &'static str, f: impl FnOnce() -> T) -> T {
         }
     }
     out
+}
+
+/// Adds one to the count `name` (printed at the end with
+/// `DETAINER_AUDIT_TIMINGS`, like the steps).
+pub fn count(name: &'static str) {
+    if !timings_on() {
+        return;
+    }
+    if let Ok(mut counts) = COUNTS.lock() {
+        match counts.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, total)) => *total += 1,
+            None => counts.push((name, 1)),
+        }
+    }
 }
 
 /// The progress display of one command.
@@ -173,6 +188,11 @@ impl Progress {
                         "timing: step {name} (summed over workers): {:.2} s",
                         d.as_secs_f64()
                     );
+                }
+            }
+            if let Ok(counts) = COUNTS.lock() {
+                for (name, n) in counts.iter() {
+                    eprintln!("timing: count {name}: {n}");
                 }
             }
             eprintln!(

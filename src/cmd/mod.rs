@@ -103,8 +103,17 @@ impl Drop for WorkDir {
 /// county's outputs are written, and its rejects dropped, as soon as it is
 /// done.
 pub fn process(pipelines: Vec<Pipeline>, work: &Path) -> Result<Vec<County>, ProcessError> {
+    process_with_budget(pipelines, work, &ingest::MemoryBudget::from_env())
+}
+
+/// [`process`] with the memory staged tables may use (see `ingest::store`).
+pub fn process_with_budget(
+    pipelines: Vec<Pipeline>,
+    work: &Path,
+    budget: &ingest::MemoryBudget,
+) -> Result<Vec<County>, ProcessError> {
     let progress = Progress::with_visibility(false, 0, Unit::Bytes);
-    process_each(pipelines, work, &progress, Ok::<_, ProcessError>)
+    process_each(pipelines, work, &progress, budget, Ok::<_, ProcessError>)
 }
 
 /// Stages every input file and audits each pipeline as soon as its files
@@ -122,6 +131,7 @@ pub fn process_each<R, E>(
     pipelines: Vec<Pipeline>,
     work: &Path,
     progress: &Progress,
+    budget: &ingest::MemoryBudget,
     finish: impl Fn(County) -> Result<R, E> + Sync,
 ) -> Result<Vec<R>, E>
 where
@@ -204,7 +214,7 @@ where
             return;
         }
         task.message("applying the rules");
-        let outcome = county(p, staged, work, pi)
+        let outcome = county(p, staged, work, pi, budget)
             .map_err(E::from)
             .and_then(|c| crate::progress::step("write county", || finish(c)));
         task.done();
@@ -238,12 +248,28 @@ where
                 let inputs: Vec<&crate::config::Input> =
                     inputs.iter().map(|i| &p.inputs[*i]).collect();
                 let staged = crate::progress::step("stage", || {
-                    ingest::stage_file(&p, &inputs, file, work, &format!("{n:05}"), &observer)
+                    ingest::stage_file(
+                        &p,
+                        &inputs,
+                        file,
+                        work,
+                        &format!("{n:05}"),
+                        &observer,
+                        budget,
+                    )
                 });
                 let ready = {
                     let mut slot = lock(&slots[*pi]);
                     match staged {
-                        Ok(s) => slot.staged.extend(s),
+                        Ok(s) => {
+                            for s in &s {
+                                crate::progress::count(match s.rows.memory_size() {
+                                    Some(_) => "staged tables in memory",
+                                    None => "staged tables on disk",
+                                });
+                            }
+                            slot.staged.extend(s)
+                        }
                         Err(e) => slot.errors.extend(e),
                     }
                     slot.remaining -= 1;
@@ -294,14 +320,12 @@ fn county(
     mut staged: Vec<Staged>,
     work: &Path,
     index: usize,
+    budget: &ingest::MemoryBudget,
 ) -> Result<County, ProcessError> {
     // Files in the order of the pipeline's inputs and of their names, however
     // the workers finished them.
     staged.sort_by(|a, b| (a.input, &a.stats.path).cmp(&(b.input, &b.stats.path)));
-    let scratch = rules::Scratch {
-        dir: work.to_path_buf(),
-        tag: format!("county{index:04}"),
-    };
+    let scratch = rules::Scratch::new(work, format!("county{index:04}"), budget);
     let audit = crate::progress::step("rules", || rules::audit(&p, &staged, &scratch))?;
     let rule_rejects =
         crate::progress::step("fill raw", || fill_raw(&p, &staged, audit.rejects.clone()))?;
@@ -368,7 +392,7 @@ fn fill_raw(
 fn gather_rejects(p: &Pipeline, staged: &[Staged], rule: &[Reject]) -> PolarsResult<DataFrame> {
     let mut parts = vec![rejects_frame(rule)?.lazy()];
     for s in staged {
-        parts.push(crate::ingest::scan_staged(&s.rejects)?);
+        parts.push(s.rejects.scan()?);
     }
     concat(parts, UnionArgs::default())?
         .with_columns([

@@ -1,15 +1,21 @@
 //! Ingest: each input file of a pipeline read once, row by row, into a staged
-//! Arrow IPC file of its canonical table (SPEC 2), typed and time-zoned, plus
-//! a staged file of the rows that could not be used, each with its
-//! source file, row, line, raw values and a reason code.
+//! table of its canonical table (SPEC 2), typed and time-zoned, plus a staged
+//! table of the rows that could not be used, each with its source file, row,
+//! line, raw values and a reason code. Staged tables are kept in memory
+//! within a budget shared by the run, else in Arrow IPC files (see `store`).
 //!
-//! This is the only module that reads export files. Staging keeps memory flat
-//! (rows are written in batches) and lets every later stage scan typed,
-//! columnar data lazily instead of parsing text twice.
+//! This is the only module that reads export files. Staging keeps memory
+//! bounded (rows are staged in batches, and the budget caps what stays in
+//! memory) and lets every later stage scan typed, columnar data lazily
+//! instead of parsing text twice.
 
 mod csv;
 pub mod parse;
 pub mod source;
+mod store;
+
+use store::StagedSink;
+pub use store::{MemoryBudget, Reservation, StagedData, STAGE_MEMORY_DEFAULT, STAGE_MEMORY_ENV};
 
 use crate::config::{ColumnMap, Input, Pipeline};
 use crate::model::{Kind, Table};
@@ -85,13 +91,14 @@ pub struct FileStats {
     pub unmapped: BTreeMap<String, BTreeMap<String, u64>>,
 }
 
-/// One input file staged: its table's rows and its rejects, as Arrow IPC.
+/// One input file staged: its table's rows and its rejects, in memory or as
+/// Arrow IPC files (see `store`).
 #[derive(Debug, Clone)]
 pub struct Staged {
     pub table: Table,
     pub input: usize,
-    pub rows: PathBuf,
-    pub rejects: PathBuf,
+    pub rows: StagedData,
+    pub rejects: StagedData,
     pub stats: FileStats,
     /// Byte offset of each data row (CSV only; row `n` at index `n - 1`), to
     /// read a row's raw text again when the rules reject it.
@@ -348,10 +355,8 @@ struct Stager<'p> {
     mapped: Vec<Mapped<'p>>,
     /// Position of each table field among `mapped`, if mapped.
     field_map: Vec<Option<usize>>,
-    rows_path: PathBuf,
-    rejects_path: PathBuf,
-    rows_writer: StagedWriter,
-    rejects_writer: StagedWriter,
+    rows_writer: StagedSink,
+    rejects_writer: StagedSink,
     batch: RowBatch,
     rejects: Vec<Reject>,
     stats: FileStats,
@@ -359,8 +364,8 @@ struct Stager<'p> {
 
 /// Stages one input file for every input in `inputs` that reads it (they
 /// share its format, delimiter, encoding, sheet and preamble). `work` is a
-/// private folder for staged files. Errors of every input are returned
-/// together.
+/// private folder for staged files, used for the tables `budget` has no
+/// room for. Errors of every input are returned together.
 pub fn stage_file(
     pipeline: &Pipeline,
     inputs: &[&Input],
@@ -368,6 +373,7 @@ pub fn stage_file(
     work: &Path,
     tag: &str,
     observer: &Observer,
+    budget: &MemoryBudget,
 ) -> Result<Vec<Staged>, Vec<IngestError>> {
     let Some(first) = inputs.first() else {
         return Ok(Vec::new());
@@ -413,6 +419,7 @@ pub fn stage_file(
             work,
             &format!("{tag}-{k}"),
             &display,
+            budget,
         ) {
             Ok(s) => stagers.push(s),
             Err(e) => errors.push(e),
@@ -479,6 +486,7 @@ fn stager<'p>(
     work: &Path,
     tag: &str,
     display: &str,
+    budget: &MemoryBudget,
 ) -> Result<Stager<'p>, IngestError> {
     let mut mapped = Vec::new();
     for map in &input.columns {
@@ -534,18 +542,22 @@ fn stager<'p>(
         .iter()
         .map(|f| mapped.iter().position(|m| m.map.field.name == f.name))
         .collect();
-    let rows_path = work.join(format!("{tag}.rows.arrow"));
-    let rejects_path = work.join(format!("{tag}.rejects.arrow"));
-    let rows_writer = batched_writer(&rows_path, &staged_schema(input.table))?;
-    let rejects_writer = batched_writer(&rejects_path, &reject_schema())?;
+    let rows_writer = StagedSink::new(
+        work.join(format!("{tag}.rows.arrow")),
+        staged_schema(input.table),
+        budget,
+    );
+    let rejects_writer = StagedSink::new(
+        work.join(format!("{tag}.rejects.arrow")),
+        reject_schema(),
+        budget,
+    );
     Ok(Stager {
         input,
         mapped,
         field_map,
         rows_writer,
         rejects_writer,
-        rows_path,
-        rejects_path,
         batch: RowBatch {
             rows: Vec::with_capacity(BATCH_ROWS),
             lines: Vec::with_capacity(BATCH_ROWS),
@@ -738,20 +750,11 @@ impl Stager<'_> {
     fn flush(&mut self, min: usize) -> Result<(), IngestError> {
         if self.batch.rows.len() >= min {
             let fields = self.input.table.fields();
-            self.batch.flush(
-                &mut self.rows_writer,
-                &self.rows_path,
-                &self.stats.display,
-                fields,
-            )?;
+            self.batch
+                .flush(&mut self.rows_writer, &self.stats.display, fields)?;
         }
         if self.rejects.len() >= min {
-            flush_rejects(
-                &mut self.rejects_writer,
-                &self.rejects_path,
-                &mut self.rejects,
-                &mut self.stats,
-            )?;
+            flush_rejects(&mut self.rejects_writer, &mut self.rejects, &mut self.stats)?;
         }
         Ok(())
     }
@@ -764,19 +767,15 @@ impl Stager<'_> {
     ) -> Result<Staged, IngestError> {
         // Everything left (both writers skip an empty batch).
         self.flush(0)?;
-        let stage = |source| IngestError::Stage {
-            path: self.rows_path.clone(),
-            source,
-        };
-        self.rows_writer.finish().map_err(stage)?;
-        self.rejects_writer.finish().map_err(stage)?;
+        let rows = self.rows_writer.finish()?;
+        let rejects = self.rejects_writer.finish()?;
         self.stats.rows_in = rows_in;
         self.stats.sha256 = sha256.to_string();
         Ok(Staged {
             table: self.input.table,
             input: self.input.index,
-            rows: self.rows_path,
-            rejects: self.rejects_path,
+            rows,
+            rejects,
             stats: self.stats,
             offsets,
         })
@@ -904,8 +903,7 @@ struct RowBatch {
 impl RowBatch {
     fn flush(
         &mut self,
-        writer: &mut StagedWriter,
-        path: &Path,
+        writer: &mut StagedSink,
         display: &str,
         fields: &[crate::model::Field],
     ) -> Result<(), IngestError> {
@@ -913,7 +911,7 @@ impl RowBatch {
             return Ok(());
         }
         let stage = |source| IngestError::Stage {
-            path: path.to_path_buf(),
+            path: writer.path().to_path_buf(),
             source,
         };
         let n = self.rows.len();
@@ -930,13 +928,12 @@ impl RowBatch {
             cols.push(b.take(f.name).map_err(stage)?);
         }
         let df = DataFrame::new(n, cols).map_err(stage)?;
-        writer.write_batch(&df).map_err(stage)
+        writer.write_batch(df)
     }
 }
 
 fn flush_rejects(
-    writer: &mut StagedWriter,
-    path: &Path,
+    writer: &mut StagedSink,
     rejects: &mut Vec<Reject>,
     stats: &mut FileStats,
 ) -> Result<(), IngestError> {
@@ -946,13 +943,12 @@ fn flush_rejects(
     for r in rejects.iter() {
         *stats.rejected.entry(r.reason.to_string()).or_default() += 1;
     }
-    let stage = |source| IngestError::Stage {
-        path: path.to_path_buf(),
+    let df = rejects_frame(rejects).map_err(|source| IngestError::Stage {
+        path: writer.path().to_path_buf(),
         source,
-    };
-    let df = rejects_frame(rejects).map_err(stage)?;
+    })?;
     rejects.clear();
-    writer.write_batch(&df).map_err(stage)
+    writer.write_batch(df)
 }
 
 /// The raw values (JSON, as in rejects) of some rows of an input file, read

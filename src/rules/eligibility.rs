@@ -30,6 +30,7 @@ pub fn join_releases(
     releases: LazyFrame,
     charges: LazyFrame,
     scratch: &super::Scratch,
+    estimate: Option<usize>,
 ) -> PolarsResult<(LazyFrame, Vec<Reject>)> {
     let rel = releases.select([
         col("booking_id"),
@@ -76,6 +77,7 @@ pub fn join_releases(
     let joined = scratch.materialize(
         with_charges(joined, charges).with_columns(eligibility_exprs()),
         "joined",
+        estimate,
     )?;
     let bad = joined
         .clone()

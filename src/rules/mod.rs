@@ -125,7 +125,7 @@ pub(crate) fn scan_except(
         .iter()
         .filter(|s| s.table == table)
         .map(|s| {
-            let lf = crate::ingest::scan_staged(&s.rows)?;
+            let lf = s.rows.scan()?;
             Ok(match dropped.get(&s.stats.display) {
                 Some(rows) => lf.filter(not_in(SOURCE_ROW, Series::new("".into(), rows))),
                 None => lf,
@@ -196,21 +196,52 @@ pub fn local_date(micros: i64, tz: &chrono_tz::Tz) -> NaiveDate {
     local_datetime(micros, tz).unwrap_or_default().date()
 }
 
-/// A private folder for intermediate results of one pipeline's rules.
+/// Where one pipeline's rules keep intermediate results: in memory within
+/// the run's staging budget, else in a private folder.
 pub struct Scratch {
     pub dir: std::path::PathBuf,
     /// Prefix of the files written there, unique per pipeline.
     pub tag: String,
+    pub budget: crate::ingest::MemoryBudget,
+    /// The budget taken by results kept in memory, given back when the
+    /// pipeline is done.
+    pub held: std::cell::RefCell<Vec<crate::ingest::Reservation>>,
 }
 
 impl Scratch {
-    /// Runs `lf` (streaming) into an Arrow IPC file (uncompressed, like the
-    /// staged files) and returns a scan of it. A plan that several later
-    /// queries use (the bookings joined to their releases and charges) is so
-    /// computed once instead of once per query: polars re-runs a shared lazy
-    /// plan for every collect. The file holds every booking, so it is written
-    /// to disk, never kept in memory.
-    pub(crate) fn materialize(&self, lf: LazyFrame, name: &str) -> PolarsResult<LazyFrame> {
+    pub fn new(dir: &std::path::Path, tag: String, budget: &crate::ingest::MemoryBudget) -> Self {
+        Scratch {
+            dir: dir.to_path_buf(),
+            tag,
+            budget: budget.clone(),
+            held: Default::default(),
+        }
+    }
+
+    /// Runs `lf` (streaming) once, and returns a scan of its result. A plan
+    /// that several later queries use (the bookings joined to their releases
+    /// and charges) is so computed once instead of once per query: polars
+    /// re-runs a shared lazy plan for every collect. The result holds every
+    /// booking: it is kept in memory only when `estimate` (its size, from
+    /// the in-memory staged tables it is made of) fits the staging budget,
+    /// else written to an Arrow IPC file (uncompressed, like the staged
+    /// files) and scanned from there.
+    pub(crate) fn materialize(
+        &self,
+        lf: LazyFrame,
+        name: &str,
+        estimate: Option<usize>,
+    ) -> PolarsResult<LazyFrame> {
+        if let Some(bytes) = estimate {
+            let mut reservation = self.budget.reserve_none();
+            if reservation.try_grow(bytes) {
+                let df = lf.collect_with_engine(Engine::Streaming)?.unwrap_single();
+                self.held.borrow_mut().push(reservation);
+                crate::progress::count("joined tables in memory");
+                return Ok(df.lazy());
+            }
+        }
+        crate::progress::count("joined tables on disk");
         let path = self.dir.join(format!("{}.{name}.arrow", self.tag));
         lf.sink(
             SinkDestination::File {
@@ -276,8 +307,21 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
     };
     let releases = r.clean;
 
+    // The joined bookings are about the size of the staged bookings and
+    // releases they are made of; unknown when those are on disk.
+    let estimate = staged
+        .iter()
+        .filter(|s| matches!(s.table, Table::Bookings | Table::Releases))
+        .map(|s| s.rows.memory_size())
+        .sum::<Option<usize>>();
     let (joined, mut r) = step("rules: join releases and charges", || {
-        eligibility::join_releases(bookings, releases, scan(staged, Table::Charges)?, scratch)
+        eligibility::join_releases(
+            bookings,
+            releases,
+            scan(staged, Table::Charges)?,
+            scratch,
+            estimate,
+        )
     })?;
     rejects.append(&mut r);
     let mut r = step("rules: charge orphans", || {

@@ -1,0 +1,265 @@
+//! Where staged rows are kept: in memory while the run's staging budget
+//! allows, else in an Arrow IPC file in the run's private work folder.
+//!
+//! Staged tables used to go to files only. Writing them, creating the
+//! files and reading them back (several times: duplicates, joins, orphans)
+//! cost about a tenth of a run's CPU, for tables that are a few megabytes
+//! per county. They now stay in memory up to a budget shared by the whole
+//! run ([`STAGE_MEMORY_DEFAULT`]); a table that would pass it is written to
+//! its file from then on, so memory stays bounded whatever the size of a
+//! county: a county too large for the budget is staged to disk as before.
+
+use super::IngestError;
+use polars::prelude::*;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+/// Bytes of staged rows the whole run may hold in memory (see the module
+/// docs): with two counties audited at a time, a statewide run stays well
+/// under its memory goal, and every county of a synthetic statewide export
+/// fits.
+pub const STAGE_MEMORY_DEFAULT: usize = 256 << 20;
+
+/// The environment variable that sets the budget in MiB (0: every staged
+/// table on disk), for benchmarks and machines short of memory.
+pub const STAGE_MEMORY_ENV: &str = "DETAINER_AUDIT_STAGE_MEMORY_MB";
+
+/// Memory left for staged rows, shared by the workers of a run.
+#[derive(Clone, Debug)]
+pub struct MemoryBudget(Arc<AtomicUsize>);
+
+impl MemoryBudget {
+    pub fn new(bytes: usize) -> MemoryBudget {
+        MemoryBudget(Arc::new(AtomicUsize::new(bytes)))
+    }
+
+    /// The budget of [`STAGE_MEMORY_ENV`] if set to a number, else the
+    /// default.
+    pub fn from_env() -> MemoryBudget {
+        let mib = std::env::var(STAGE_MEMORY_ENV)
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok());
+        MemoryBudget::new(mib.map_or(STAGE_MEMORY_DEFAULT, |m| m.saturating_mul(1 << 20)))
+    }
+
+    /// An empty reservation, to grow.
+    pub fn reserve_none(&self) -> Reservation {
+        Reservation {
+            budget: self.clone(),
+            bytes: 0,
+        }
+    }
+
+    fn take(&self, bytes: usize) -> bool {
+        self.0
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |left| {
+                left.checked_sub(bytes)
+            })
+            .is_ok()
+    }
+
+    /// Bytes left, for tests.
+    pub fn left(&self) -> usize {
+        self.0.load(Ordering::Acquire)
+    }
+}
+
+/// Bytes taken from a [`MemoryBudget`], given back when dropped.
+#[derive(Debug)]
+pub struct Reservation {
+    budget: MemoryBudget,
+    bytes: usize,
+}
+
+impl Reservation {
+    /// Takes `bytes` more, if the budget has them.
+    pub fn try_grow(&mut self, bytes: usize) -> bool {
+        let ok = self.budget.take(bytes);
+        if ok {
+            self.bytes += bytes;
+        }
+        ok
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        self.budget.0.fetch_add(self.bytes, Ordering::AcqRel);
+    }
+}
+
+/// A staged table: its rows in memory (with the budget they hold) or the
+/// path of their Arrow IPC file.
+#[derive(Clone, Debug)]
+pub enum StagedData {
+    Memory(DataFrame, Arc<Reservation>),
+    File(PathBuf),
+}
+
+impl StagedData {
+    /// A lazy scan of the rows.
+    pub fn scan(&self) -> PolarsResult<LazyFrame> {
+        match self {
+            StagedData::Memory(df, _) => Ok(df.clone().lazy()),
+            StagedData::File(path) => super::scan_staged(path),
+        }
+    }
+
+    /// The estimated size of rows held in memory; `None` for a file.
+    pub fn memory_size(&self) -> Option<usize> {
+        match self {
+            StagedData::Memory(df, _) => Some(df.estimated_size()),
+            StagedData::File(_) => None,
+        }
+    }
+}
+
+/// Writes a staged table batch by batch: into memory while the budget
+/// allows, then (everything so far, and every later batch) into its file,
+/// which is created only then.
+pub struct StagedSink {
+    path: PathBuf,
+    schema: Schema,
+    memory: Option<(DataFrame, Reservation)>,
+    file: Option<super::StagedWriter>,
+}
+
+impl StagedSink {
+    pub fn new(path: PathBuf, schema: Schema, budget: &MemoryBudget) -> StagedSink {
+        StagedSink {
+            memory: Some((DataFrame::empty_with_schema(&schema), budget.reserve_none())),
+            path,
+            schema,
+            file: None,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn write_batch(&mut self, df: DataFrame) -> Result<(), IngestError> {
+        let stage = |source| IngestError::Stage {
+            path: self.path.clone(),
+            source,
+        };
+        if self.file.is_none() {
+            if let Some((rows, reservation)) = &mut self.memory {
+                if reservation.try_grow(df.estimated_size()) {
+                    rows.vstack_mut_owned(df).map_err(stage)?;
+                    return Ok(());
+                }
+            }
+            // Over budget: to disk, with what was kept so far. The
+            // reservation is given back when `memory` is dropped here.
+            let mut writer = super::batched_writer(&self.path, &self.schema)?;
+            if let Some((rows, _)) = self.memory.take() {
+                if rows.height() > 0 {
+                    writer.write_batch(&rows).map_err(stage)?;
+                }
+            }
+            self.file = Some(writer);
+        }
+        match &mut self.file {
+            Some(writer) => writer.write_batch(&df).map_err(stage),
+            None => unreachable!("the file writer was set above"),
+        }
+    }
+
+    pub fn finish(self) -> Result<StagedData, IngestError> {
+        match (self.file, self.memory) {
+            (Some(mut writer), _) => {
+                writer.finish().map_err(|source| IngestError::Stage {
+                    path: self.path.clone(),
+                    source,
+                })?;
+                Ok(StagedData::File(self.path))
+            }
+            (None, Some((rows, reservation))) => {
+                Ok(StagedData::Memory(rows, Arc::new(reservation)))
+            }
+            (None, None) => unreachable!("a sink holds its rows in memory or in a file"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch(rows: &[i64]) -> DataFrame {
+        let n = rows.len();
+        DataFrame::new(n, vec![Column::new("x".into(), rows.to_vec())]).unwrap()
+    }
+
+    fn schema() -> Schema {
+        let mut s = Schema::default();
+        s.insert("x".into(), DataType::Int64);
+        s
+    }
+
+    fn collected(data: &StagedData) -> Vec<i64> {
+        let df = data.scan().unwrap().collect().unwrap();
+        df.column("x")
+            .unwrap()
+            .i64()
+            .unwrap()
+            .into_no_null_iter()
+            .collect()
+    }
+
+    #[test]
+    fn within_budget_rows_stay_in_memory_and_give_the_budget_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let budget = MemoryBudget::new(1 << 20);
+        let mut sink = StagedSink::new(dir.path().join("t.arrow"), schema(), &budget);
+        sink.write_batch(batch(&[1, 2])).unwrap();
+        sink.write_batch(batch(&[3])).unwrap();
+        let data = sink.finish().unwrap();
+        assert!(matches!(data, StagedData::Memory(..)));
+        assert!(!dir.path().join("t.arrow").exists());
+        assert_eq!(collected(&data), vec![1, 2, 3]);
+        assert!(budget.left() < 1 << 20);
+        drop(data);
+        assert_eq!(budget.left(), 1 << 20);
+    }
+
+    #[test]
+    fn over_budget_every_row_goes_to_the_file_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        // Room for the first batch (3 Int64 values) only.
+        let budget = MemoryBudget::new(30);
+        let mut sink = StagedSink::new(dir.path().join("t.arrow"), schema(), &budget);
+        sink.write_batch(batch(&[1, 2, 3])).unwrap();
+        assert!(budget.left() < 30);
+        sink.write_batch(batch(&[4, 5, 6])).unwrap();
+        // The rows kept so far went to the file and their budget back.
+        assert_eq!(budget.left(), 30);
+        sink.write_batch(batch(&[7])).unwrap();
+        let data = sink.finish().unwrap();
+        assert!(matches!(data, StagedData::File(_)));
+        assert_eq!(collected(&data), vec![1, 2, 3, 4, 5, 6, 7]);
+    }
+
+    #[test]
+    fn no_budget_means_a_file_even_when_empty_of_batches_but_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let budget = MemoryBudget::new(0);
+        let mut sink = StagedSink::new(dir.path().join("t.arrow"), schema(), &budget);
+        sink.write_batch(batch(&[9])).unwrap();
+        let data = sink.finish().unwrap();
+        assert!(matches!(data, StagedData::File(_)));
+        assert_eq!(collected(&data), vec![9]);
+    }
+
+    #[test]
+    fn a_sink_with_no_batch_scans_as_an_empty_table_of_its_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let sink = StagedSink::new(dir.path().join("t.arrow"), schema(), &MemoryBudget::new(0));
+        let data = sink.finish().unwrap();
+        let df = data.scan().unwrap().collect().unwrap();
+        assert_eq!(df.height(), 0);
+        assert_eq!(df.schema().get("x"), Some(&DataType::Int64));
+    }
+}
