@@ -103,22 +103,15 @@ impl Drop for WorkDir {
 /// county's outputs are written, and its rejects dropped, as soon as it is
 /// done.
 pub fn process(pipelines: Vec<Pipeline>, work: &Path) -> Result<Vec<County>, ProcessError> {
-    process_with_budget(pipelines, work, &ingest::MemoryBudget::from_env())
-}
-
-/// [`process`] with the memory staged tables may use (see `ingest::store`).
-pub fn process_with_budget(
-    pipelines: Vec<Pipeline>,
-    work: &Path,
-    budget: &ingest::MemoryBudget,
-) -> Result<Vec<County>, ProcessError> {
     let progress = Progress::with_visibility(false, 0, Unit::Bytes);
-    process_each(pipelines, work, &progress, budget, Ok::<_, ProcessError>)
+    let budget = ingest::MemoryBudget::from_env();
+    process_each(pipelines, work, &progress, &budget, Ok::<_, ProcessError>)
 }
 
 /// Stages every input file and audits each pipeline as soon as its files
 /// are staged, then hands the county to `finish`, on the worker that
-/// finished it. Results come back in pipeline order.
+/// finished it. Results come back in pipeline order. Staged tables and
+/// the joined bookings share `budget` (see `ingest::store`).
 ///
 /// Work is spread over one thread per core with a shared queue of files in
 /// pipeline order: while one worker audits a county (polars, itself

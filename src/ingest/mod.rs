@@ -15,7 +15,7 @@ pub mod source;
 mod store;
 
 use store::StagedSink;
-pub use store::{MemoryBudget, Reservation, StagedData, STAGE_MEMORY_DEFAULT, STAGE_MEMORY_ENV};
+pub use store::{MemoryBudget, Reservation, StagedData};
 
 use crate::config::{ColumnMap, Input, Pipeline};
 use crate::model::{Kind, Table};

@@ -9,6 +9,11 @@
 //!   the per-hold rules (48-hour clocks over the holiday calendar, warrant
 //!   precedence) are plain Rust functions, one module each, unit-tested;
 //! - monthly and yearly aggregates.
+//!
+//! The staged tables, and the joined bookings several queries read, are in
+//! memory only within the run's staging budget (`ingest::store`), else on
+//! disk: the memory they take is bounded by the budget, not by the size of
+//! a county.
 
 pub mod attach;
 pub mod baseline;
@@ -202,10 +207,10 @@ pub struct Scratch {
     pub dir: std::path::PathBuf,
     /// Prefix of the files written there, unique per pipeline.
     pub tag: String,
-    pub budget: crate::ingest::MemoryBudget,
+    budget: crate::ingest::MemoryBudget,
     /// The budget taken by results kept in memory, given back when the
     /// pipeline is done.
-    pub held: std::cell::RefCell<Vec<crate::ingest::Reservation>>,
+    held: std::cell::RefCell<Vec<crate::ingest::Reservation>>,
 }
 
 impl Scratch {
