@@ -13,27 +13,21 @@ use std::path::Path;
 /// with their own readers, CSV and JSON as text).
 fn output_words(out: &Path) -> BTreeSet<String> {
     let mut texts = Vec::new();
-    let mut stack = vec![out.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let path = e.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|x| x == "parquet") {
-                for row in read_parquet(&path) {
-                    texts.extend(row.into_values());
-                }
-            } else if path.extension().is_some_and(|x| x == "xlsx") {
-                let mut book = calamine::open_workbook_auto(&path).unwrap();
-                for name in book.sheet_names() {
-                    let range = book.worksheet_range(&name).unwrap();
-                    for cell in range.cells() {
-                        texts.push(cell.2.to_string());
-                    }
-                }
-            } else {
-                texts.push(std::fs::read_to_string(&path).unwrap());
+    for path in files_under(out) {
+        if path.extension().is_some_and(|x| x == "parquet") {
+            for row in read_parquet(&path) {
+                texts.extend(row.into_values());
             }
+        } else if path.extension().is_some_and(|x| x == "xlsx") {
+            let mut book = calamine::open_workbook_auto(&path).unwrap();
+            for name in book.sheet_names() {
+                let range = book.worksheet_range(&name).unwrap();
+                for cell in range.cells() {
+                    texts.push(cell.2.to_string());
+                }
+            }
+        } else {
+            texts.push(std::fs::read_to_string(&path).unwrap());
         }
     }
     texts

@@ -9,24 +9,13 @@ use std::path::Path;
 
 /// Every file under `dir`: path relative to it → bytes.
 fn files_of(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path
-                    .strip_prefix(dir)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
-                out.insert(rel, std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    out
+    files_under(dir)
+        .into_iter()
+        .map(|path| {
+            let rel = path.strip_prefix(dir).unwrap().to_string_lossy();
+            (rel.into_owned(), std::fs::read(&path).unwrap())
+        })
+        .collect()
 }
 
 /// The `timing: count NAME: N` lines of a run's stderr.
