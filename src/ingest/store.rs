@@ -238,18 +238,21 @@ mod tests {
     #[test]
     fn over_budget_every_row_goes_to_the_file_in_order() {
         let dir = tempfile::tempdir().unwrap();
-        // Room for the first batch (3 Int64 values) only.
-        let budget = MemoryBudget::new(30);
+        // Room for two batches of 3 Int64 values (24 bytes each), not three.
+        let budget = MemoryBudget::new(60);
         let mut sink = StagedSink::new(dir.path().join("t.arrow"), schema(), &budget);
         sink.write_batch(batch(&[1, 2, 3])).unwrap();
-        assert!(budget.left() < 30);
         sink.write_batch(batch(&[4, 5, 6])).unwrap();
-        // The rows kept so far went to the file and their budget back.
-        assert_eq!(budget.left(), 30);
-        sink.write_batch(batch(&[7])).unwrap();
+        assert_eq!(budget.left(), 60 - 48);
+        assert!(!dir.path().join("t.arrow").exists());
+        sink.write_batch(batch(&[7, 8, 9])).unwrap();
+        // The two batches kept so far went to the file, their budget back.
+        assert!(dir.path().join("t.arrow").exists());
+        assert_eq!(budget.left(), 60);
+        sink.write_batch(batch(&[10])).unwrap();
         let data = sink.finish().unwrap();
         assert!(matches!(data, StagedData::File(_)));
-        assert_eq!(collected(&data), vec![1, 2, 3, 4, 5, 6, 7]);
+        assert_eq!(collected(&data), (1..=10).collect::<Vec<i64>>());
     }
 
     #[test]
