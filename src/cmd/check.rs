@@ -12,14 +12,7 @@ pub fn check(pipeline_args: &[PathBuf], progress: &Progress) -> anyhow::Result<(
     let files = crate::config::expand_arguments(pipeline_args)?;
     let pipelines = crate::config::load_all(&files)?;
     let work = WorkDir::new(&std::env::temp_dir())?;
-    let budget = crate::ingest::MemoryBudget::from_env();
-    let counties = process_each(
-        pipelines,
-        &work.0,
-        progress,
-        &budget,
-        Ok::<_, super::ProcessError>,
-    )?;
+    let counties = process_each(pipelines, &work.0, progress, Ok::<_, super::ProcessError>)?;
     progress.finish();
     let mut text = String::new();
     let mut ok = true;

@@ -104,14 +104,13 @@ impl Drop for WorkDir {
 /// done.
 pub fn process(pipelines: Vec<Pipeline>, work: &Path) -> Result<Vec<County>, ProcessError> {
     let progress = Progress::with_visibility(false, 0, Unit::Bytes);
-    let budget = ingest::MemoryBudget::from_env();
-    process_each(pipelines, work, &progress, &budget, Ok::<_, ProcessError>)
+    process_each(pipelines, work, &progress, Ok::<_, ProcessError>)
 }
 
 /// Stages every input file and audits each pipeline as soon as its files
 /// are staged, then hands the county to `finish`, on the worker that
 /// finished it. Results come back in pipeline order. Staged tables and
-/// the joined bookings share `budget` (see `ingest::store`).
+/// the joined bookings share one memory budget (`ingest::store`).
 ///
 /// Work is spread over one thread per core with a shared queue of files in
 /// pipeline order: while one worker audits a county (polars, itself
@@ -124,7 +123,6 @@ pub fn process_each<R, E>(
     pipelines: Vec<Pipeline>,
     work: &Path,
     progress: &Progress,
-    budget: &ingest::MemoryBudget,
     finish: impl Fn(County) -> Result<R, E> + Sync,
 ) -> Result<Vec<R>, E>
 where
@@ -160,6 +158,7 @@ where
         .map(|(_, _, f)| std::fs::metadata(f).map_or(0, |m| m.len()))
         .sum();
     progress.restart(total_bytes);
+    let budget = &ingest::MemoryBudget::from_env();
     progress.phase(&format!("{} counties", pipelines.len()));
 
     struct Slot {

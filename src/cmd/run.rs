@@ -214,8 +214,7 @@ pub fn run(
     let (counties, long_sheets) = std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::channel::<(usize, PathBuf, PathBuf)>();
         let sheets = scope.spawn(|| long_sheets(rx, &subclasses, &tz, opts));
-        let budget = ingest::MemoryBudget::from_env();
-        let counties = process_each(pipelines, &work.0, progress, &budget, |c| {
+        let counties = process_each(pipelines, &work.0, progress, |c| {
             let done = write_county(c, &partial, &work.0, opts)?;
             // A closed channel means the workbook thread failed; its error
             // is reported below.

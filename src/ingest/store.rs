@@ -133,17 +133,21 @@ impl StagedData {
 pub struct StagedSink {
     path: PathBuf,
     schema: Schema,
-    memory: Option<(DataFrame, Reservation)>,
-    file: Option<super::StagedWriter>,
+    kept: Kept,
+}
+
+/// Where a sink's rows are so far.
+enum Kept {
+    Memory(DataFrame, Reservation),
+    File(super::StagedWriter),
 }
 
 impl StagedSink {
     pub fn new(path: PathBuf, schema: Schema, budget: &MemoryBudget) -> StagedSink {
         StagedSink {
-            memory: Some((DataFrame::empty_with_schema(&schema), budget.reserve_none())),
+            kept: Kept::Memory(DataFrame::empty_with_schema(&schema), budget.reserve_none()),
             path,
             schema,
-            file: None,
         }
     }
 
@@ -156,42 +160,37 @@ impl StagedSink {
             path: self.path.clone(),
             source,
         };
-        if self.file.is_none() {
-            if let Some((rows, reservation)) = &mut self.memory {
+        let rows = match &mut self.kept {
+            Kept::File(writer) => return writer.write_batch(&df).map_err(stage),
+            Kept::Memory(rows, reservation) => {
                 if reservation.try_grow(df.estimated_size()) {
-                    rows.vstack_mut_owned(df).map_err(stage)?;
-                    return Ok(());
+                    return rows.vstack_mut_owned(df).map(|_| ()).map_err(stage);
                 }
+                rows
             }
-            // Over budget: to disk, with what was kept so far. The
-            // reservation is given back when `memory` is dropped here.
-            let mut writer = super::batched_writer(&self.path, &self.schema)?;
-            if let Some((rows, _)) = self.memory.take() {
-                if rows.height() > 0 {
-                    writer.write_batch(&rows).map_err(stage)?;
-                }
-            }
-            self.file = Some(writer);
+        };
+        // Over budget: to disk, with what was kept so far, then this batch.
+        let mut writer = super::batched_writer(&self.path, &self.schema)?;
+        if rows.height() > 0 {
+            writer.write_batch(rows).map_err(stage)?;
         }
-        match &mut self.file {
-            Some(writer) => writer.write_batch(&df).map_err(stage),
-            None => unreachable!("the file writer was set above"),
-        }
+        writer.write_batch(&df).map_err(stage)?;
+        // The rows kept and their reservation are dropped here, and the
+        // budget given back.
+        self.kept = Kept::File(writer);
+        Ok(())
     }
 
     pub fn finish(self) -> Result<StagedData, IngestError> {
-        match (self.file, self.memory) {
-            (Some(mut writer), _) => {
+        match self.kept {
+            Kept::File(mut writer) => {
                 writer.finish().map_err(|source| IngestError::Stage {
                     path: self.path.clone(),
                     source,
                 })?;
                 Ok(StagedData::File(self.path))
             }
-            (None, Some((rows, reservation))) => {
-                Ok(StagedData::Memory(rows, Arc::new(reservation)))
-            }
-            (None, None) => unreachable!("a sink holds its rows in memory or in a file"),
+            Kept::Memory(rows, reservation) => Ok(StagedData::Memory(rows, Arc::new(reservation))),
         }
     }
 }
