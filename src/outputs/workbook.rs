@@ -12,6 +12,9 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 use std::path::Path;
 
+/// The workbook's deflate level (see [`Book::new`]).
+const ZIP_LEVEL: u8 = 2;
+
 /// Rows per sheet, header included, in Excel.
 pub const EXCEL_MAX_ROWS: usize = 1_048_576;
 
@@ -61,6 +64,12 @@ impl Book {
     /// `max_rows` is the rows per sheet, header included.
     pub fn new(max_rows: usize) -> Result<Book, XlsxError> {
         let mut book = Workbook::new();
+        // Deflate at level 2, not the default 6: the zip of the sheets was
+        // the slowest part of the workbook, on one thread at the end of the
+        // run. Measured on a quarter of the state: the run took 0.83 times
+        // the wall time of level 6 at level 1, as much at level 2, and the
+        // file was 1.19 times larger at level 2 (1.58 at level 1).
+        book.set_zip_compression_level(ZIP_LEVEL);
         // A fixed creation time instead of the clock: the same inputs must
         // give a byte-identical workbook (the manifest records its SHA-256).
         let created = ExcelDateTime::from_ymd(2000, 1, 1)?;
@@ -94,7 +103,7 @@ impl Book {
         } else {
             format!("{} ({})", t.name, part + 1)
         };
-        let mut sheet = self.book.new_worksheet_with_constant_memory();
+        let mut sheet = self.book.new_worksheet_with_constant_memory()?;
         sheet.set_name(&name)?;
         for (c, (title, width)) in t.columns.iter().enumerate() {
             sheet.set_column_width(c as u16, *width)?;
