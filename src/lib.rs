@@ -12,6 +12,7 @@ pub mod cmd;
 pub mod config;
 pub mod generate;
 pub mod ingest;
+pub mod memory;
 pub mod model;
 pub mod outputs;
 pub mod progress;

@@ -17,6 +17,7 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    detainer_audit::memory::keep_freed_memory();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
