@@ -24,6 +24,7 @@ pub fn attach(
     detainers: LazyFrame,
     bookings: &LazyFrame,
     as_of: i64,
+    engine: Engine,
 ) -> PolarsResult<(DataFrame, Vec<Reject>)> {
     let b = bookings.clone().select([
         col("booking_id"),
@@ -35,7 +36,7 @@ pub fn attach(
     let orphans = by_booking
         .clone()
         .anti_join(b.clone(), col("booking_id"), col("booking_id"))
-        .collect_with_engine(Engine::Streaming)?
+        .collect_with_engine(engine)?
         .unwrap_single();
     let mut rejects = rejects_of(
         &orphans,
@@ -48,7 +49,7 @@ pub fn attach(
     )?;
     let attached_b = by_booking
         .semi_join(b.clone(), col("booking_id"), col("booking_id"))
-        .collect_with_engine(Engine::Streaming)?
+        .collect_with_engine(engine)?
         .unwrap_single();
 
     let by_person = detainers
@@ -75,7 +76,7 @@ pub fn attach(
             [SOURCE_FILE, SOURCE_ROW, "b_booked_at", "booking_id"],
             SortMultipleOptions::default(),
         )
-        .collect_with_engine(Engine::Streaming)?
+        .collect_with_engine(engine)?
         .unwrap_single();
     // The latest booking whose window holds the lodging wins: the last row
     // of each detainer's run in the sorted candidates (a small table: a few
@@ -98,7 +99,7 @@ pub fn attach(
             [col(SOURCE_FILE), col(SOURCE_ROW)],
             JoinArgs::new(JoinType::Anti),
         )
-        .collect_with_engine(Engine::Streaming)?
+        .collect_with_engine(engine)?
         .unwrap_single();
     let lodged = i64s(&unmatched, "lodged_at")?;
     rejects.extend(rejects_of(

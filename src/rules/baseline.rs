@@ -18,6 +18,7 @@ pub fn baseline(
     joined: &LazyFrame,
     with_detainer: LazyFrame,
     tz: &TimeZone,
+    engine: Engine,
 ) -> PolarsResult<BTreeMap<i32, (f64, u64)>> {
     let [year, _] = super::local_year_month("eligible", tz);
     let df = joined
@@ -37,7 +38,7 @@ pub fn baseline(
         ])
         .group_by([col("year")])
         .agg([col("minutes").median().alias("median"), len().alias("n")])
-        .collect_with_engine(Engine::Streaming)?
+        .collect_with_engine(engine)?
         .unwrap_single();
     let years = i64s(&df, "year")?;
     let med = f64s(&df, "median")?;

@@ -25,7 +25,7 @@ pub struct Deduped {
     pub conflicting_ids: Vec<String>,
 }
 
-pub fn dedupe(staged: &[Staged], table: Table) -> PolarsResult<Deduped> {
+pub fn dedupe(staged: &[Staged], table: Table, engine: Engine) -> PolarsResult<Deduped> {
     let lf = super::scan(staged, table)?;
     let dup_ids = lf
         .clone()
@@ -40,7 +40,7 @@ pub fn dedupe(staged: &[Staged], table: Table) -> PolarsResult<Deduped> {
             ["booking_id", SOURCE_FILE, SOURCE_ROW],
             SortMultipleOptions::default(),
         )
-        .collect_with_engine(Engine::Streaming)?
+        .collect_with_engine(engine)?
         .unwrap_single();
     if rows.height() == 0 {
         return Ok(Deduped {

@@ -22,16 +22,18 @@ use crate::model::Table;
 use polars::prelude::*;
 
 /// Bookings left-joined with their release and the summary of their
-/// charges, with `eligible` and `eligibility_source`, written once to the
-/// scratch folder; rejects releases with no booking, and both rows of a
-/// release before its booking.
+/// charges, with `eligible` and `eligibility_source`, computed once (see
+/// `Scratch::materialize`), and the engine to query them with; rejects
+/// releases with no booking, and both rows of a release before its booking.
+/// `engine` is the one for the staged tables.
 pub fn join_releases(
     bookings: LazyFrame,
     releases: LazyFrame,
     charges: LazyFrame,
     scratch: &super::Scratch,
     estimate: Option<usize>,
-) -> PolarsResult<(LazyFrame, Vec<Reject>)> {
+    engine: Engine,
+) -> PolarsResult<(LazyFrame, Engine, Vec<Reject>)> {
     let rel = releases.select([
         col("booking_id"),
         col("eligible_at"),
@@ -60,7 +62,7 @@ pub fn join_releases(
     let orphans = rel
         .clone()
         .anti_join(ids, col("booking_id"), col("booking_id"))
-        .collect_with_engine(Engine::Streaming)?
+        .collect_with_engine(engine)?
         .unwrap_single();
     let mut rejects = rejects_of(
         &orphans,
@@ -74,15 +76,16 @@ pub fn join_releases(
     let joined = bookings.left_join(rel, col("booking_id"), col("booking_id"));
     // Charges joined in the same plan: the bookings are joined and written
     // once (see `Scratch::materialize`), not once per table.
-    let joined = scratch.materialize(
+    let (joined, engine) = scratch.materialize(
         with_charges(joined, charges).with_columns(eligibility_exprs()),
         "joined",
         estimate,
+        engine,
     )?;
     let bad = joined
         .clone()
         .filter(col("released_at").lt(col("booked_at")))
-        .collect_with_engine(Engine::Streaming)?
+        .collect_with_engine(engine)?
         .unwrap_single();
     if bad.height() > 0 {
         // Details name no id or value: the row's values are in `raw`.
@@ -114,17 +117,21 @@ pub fn join_releases(
         let bad_ids = bad.column("booking_id")?.as_materialized_series().clone();
         joined.filter(super::not_in("booking_id", bad_ids))
     };
-    Ok((joined, rejects))
+    Ok((joined, engine, rejects))
 }
 
 /// Adds the charge aggregates the derived eligibility needs; rejects charges
 /// with no booking.
 /// Rejects charges whose booking is not among the usable bookings.
-pub fn charge_orphans(joined: &LazyFrame, charges: LazyFrame) -> PolarsResult<Vec<Reject>> {
+pub fn charge_orphans(
+    joined: &LazyFrame,
+    charges: LazyFrame,
+    engine: Engine,
+) -> PolarsResult<Vec<Reject>> {
     let ids = joined.clone().select([col("booking_id")]);
     let orphans = charges
         .anti_join(ids, col("booking_id"), col("booking_id"))
-        .collect_with_engine(Engine::Streaming)?
+        .collect_with_engine(engine)?
         .unwrap_single();
     rejects_of(
         &orphans,

@@ -113,6 +113,19 @@ pub struct Audit {
     pub as_of_source: &'static str,
 }
 
+/// The engine for a query: polars' in-memory engine when every table it
+/// reads is in memory (each within the run's staging budget), else the
+/// streaming engine, so that a table on disk is never read whole. The
+/// tables of one county are small; streaming them cost about a tenth more
+/// CPU and more peak memory (measured in the README).
+pub(crate) fn engine_for(in_memory: bool) -> Engine {
+    if in_memory {
+        Engine::InMemory
+    } else {
+        Engine::Streaming
+    }
+}
+
 pub(crate) fn scan(staged: &[Staged], table: Table) -> PolarsResult<LazyFrame> {
     scan_except(staged, table, &BTreeMap::new())
 }
@@ -223,7 +236,8 @@ impl Scratch {
         }
     }
 
-    /// Runs `lf` (streaming) once, and returns a scan of its result. A plan
+    /// Runs `lf` once, and returns a scan of its result and the engine to
+    /// read it with (see [`engine_for`]; `engine` is the one for `lf`). A plan
     /// that several later queries use (the bookings joined to their releases
     /// and charges) is so computed once instead of once per query: polars
     /// re-runs a shared lazy plan for every collect. The result holds every
@@ -236,14 +250,15 @@ impl Scratch {
         lf: LazyFrame,
         name: &str,
         estimate: Option<usize>,
-    ) -> PolarsResult<LazyFrame> {
+        engine: Engine,
+    ) -> PolarsResult<(LazyFrame, Engine)> {
         if let Some(bytes) = estimate {
             let mut reservation = self.budget.reserve_none();
             if reservation.try_grow(bytes) {
-                let df = lf.collect_with_engine(Engine::Streaming)?.unwrap_single();
+                let df = lf.collect_with_engine(engine)?.unwrap_single();
                 self.held.borrow_mut().push(reservation);
                 crate::progress::count("joined tables in memory");
-                return Ok(df.lazy());
+                return Ok((df.lazy(), engine));
             }
         }
         crate::progress::count("joined tables on disk");
@@ -260,7 +275,7 @@ impl Scratch {
             UnifiedSinkArgs::default(),
         )?
         .collect_with_engine(Engine::Streaming)?;
-        crate::ingest::scan_staged(&path)
+        Ok((crate::ingest::scan_staged(&path)?, Engine::Streaming))
     }
 }
 
@@ -276,14 +291,15 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
     let tz = TimeZone::opt_try_new(Some(p.tz.name()))?
         .ok_or_else(|| polars_err!(ComputeError: "no time zone"))?;
     let mut rejects = Vec::new();
+    let staged_engine = engine_for(staged.iter().all(|s| s.rows.memory_size().is_some()));
 
     // Duplicates first: a booking id must name one booking (and one release).
     let mut b = step("rules: dedupe bookings", || {
-        dedupe::dedupe(staged, Table::Bookings)
+        dedupe::dedupe(staged, Table::Bookings, staged_engine)
     })?;
     rejects.append(&mut b.rejects);
     let mut r = step("rules: dedupe releases", || {
-        dedupe::dedupe(staged, Table::Releases)
+        dedupe::dedupe(staged, Table::Releases, staged_engine)
     })?;
     rejects.append(&mut r.rejects);
     // A booking whose release rows conflict cannot be measured: taking it as
@@ -297,7 +313,7 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
             .clean
             .clone()
             .filter(is_among("booking_id", ids.clone()))
-            .collect_with_engine(Engine::Streaming)?
+            .collect_with_engine(staged_engine)?
             .unwrap_single();
         rejects.extend(rejects_of(
             &bad,
@@ -319,18 +335,20 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
         .filter(|s| matches!(s.table, Table::Bookings | Table::Releases))
         .map(|s| s.rows.memory_size())
         .sum::<Option<usize>>();
-    let (joined, mut r) = step("rules: join releases and charges", || {
+    // The engine for queries over the joined bookings (and staged tables).
+    let (joined, engine, mut r) = step("rules: join releases and charges", || {
         eligibility::join_releases(
             bookings,
             releases,
             scan(staged, Table::Charges)?,
             scratch,
             estimate,
+            staged_engine,
         )
     })?;
     rejects.append(&mut r);
     let mut r = step("rules: charge orphans", || {
-        eligibility::charge_orphans(&joined, scan(staged, Table::Charges)?)
+        eligibility::charge_orphans(&joined, scan(staged, Table::Charges)?, engine)
     })?;
     rejects.append(&mut r);
 
@@ -345,13 +363,13 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
             "pipeline",
         ),
         None => (
-            step("rules: newest", || newest_time(&joined, &detainers))?,
+            step("rules: newest", || newest_time(&joined, &detainers, engine))?,
             "newest_record",
         ),
     };
 
     let (attached, mut r) = step("rules: attach", || {
-        attach::attach(detainers, &joined, as_of)
+        attach::attach(detainers, &joined, as_of, engine)
     })?;
     rejects.append(&mut r);
     let attached_ids = attached
@@ -361,20 +379,21 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
         .unique(None, UniqueKeepStrategy::First)
         .with_column(lit(true).alias("has_detainer"));
 
-    let months = step("rules: months", || {
-        month_counts(&joined, attached_ids.clone(), &tz)
-    })?;
     let baseline = step("rules: baseline", || {
-        baseline::baseline(&joined, attached_ids.clone(), &tz)
+        baseline::baseline(&joined, attached_ids.clone(), &tz, engine)
     })?;
 
     // The bookings with a detainer, materialized: see the module docs.
     let cases = step("rules: cases", || {
         joined
+            .clone()
             .semi_join(attached_ids, col("booking_id"), col("booking_id"))
-            .collect_with_engine(Engine::Streaming)
+            .collect_with_engine(engine)
     })?
     .unwrap_single();
+    let months = step("rules: months", || {
+        month_counts(&joined, &cases, &tz, engine)
+    })?;
     let (holds, mut r) = step("rules: holds", || build_holds(p, &cases, &attached, as_of))?;
     rejects.append(&mut r);
 
@@ -388,7 +407,7 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
     })
 }
 
-fn newest_time(joined: &LazyFrame, detainers: &LazyFrame) -> PolarsResult<i64> {
+fn newest_time(joined: &LazyFrame, detainers: &LazyFrame, engine: Engine) -> PolarsResult<i64> {
     let a = joined
         .clone()
         .select([polars::lazy::dsl::max_horizontal([
@@ -397,12 +416,12 @@ fn newest_time(joined: &LazyFrame, detainers: &LazyFrame) -> PolarsResult<i64> {
             col("eligible_at").max(),
         ])?
         .alias("t")])
-        .collect_with_engine(Engine::Streaming)?
+        .collect_with_engine(engine)?
         .unwrap_single();
     let b = detainers
         .clone()
         .select([col("lodged_at").max().alias("t")])
-        .collect_with_engine(Engine::Streaming)?
+        .collect_with_engine(engine)?
         .unwrap_single();
     let t = i64s(&a, "t")?
         .into_iter()
@@ -413,45 +432,42 @@ fn newest_time(joined: &LazyFrame, detainers: &LazyFrame) -> PolarsResult<i64> {
     Ok(t)
 }
 
+/// Bookings per local month of `booked_at`, and among them the bookings
+/// with a detainer (`cases`, already materialized: counting them there
+/// spares a join of every booking with the detainers' booking ids).
 fn month_counts(
     joined: &LazyFrame,
-    attached_ids: LazyFrame,
+    cases: &DataFrame,
     tz: &TimeZone,
+    engine: Engine,
 ) -> PolarsResult<BTreeMap<(i32, u32), MonthCounts>> {
-    let [year, month] = local_year_month("booked_at", tz);
-    let df = joined
-        .clone()
-        .select([col("booking_id"), col("booked_at")])
-        .left_join(attached_ids, col("booking_id"), col("booking_id"))
-        .select([
-            year,
-            month,
-            col("has_detainer")
-                .fill_null(lit(false))
-                .alias("has_detainer"),
-        ])
-        .group_by([col("year"), col("month")])
-        .agg([
-            len().alias("bookings"),
-            col("has_detainer").sum().alias("with_detainer"),
-        ])
-        .collect_with_engine(Engine::Streaming)?
-        .unwrap_single();
-    let years = i64s(&df, "year")?;
-    let months = i64s(&df, "month")?;
-    let n = i64s(&df, "bookings")?;
-    let w = i64s(&df, "with_detainer")?;
+    let per_month = |bookings: LazyFrame| -> PolarsResult<Vec<((i32, u32), u64)>> {
+        let df = bookings
+            .select(local_year_month("booked_at", tz))
+            .group_by([col("year"), col("month")])
+            .agg([len().alias("n")])
+            .collect_with_engine(engine)?
+            .unwrap_single();
+        let years = i64s(&df, "year")?;
+        let months = i64s(&df, "month")?;
+        let n = i64s(&df, "n")?;
+        Ok((0..df.height())
+            .filter_map(|i| {
+                Some((
+                    (years[i]? as i32, months[i]? as u32),
+                    n[i].unwrap_or(0) as u64,
+                ))
+            })
+            .collect())
+    };
     let mut out = BTreeMap::new();
-    for i in 0..df.height() {
-        if let (Some(y), Some(m)) = (years[i], months[i]) {
-            out.insert(
-                (y as i32, m as u32),
-                MonthCounts {
-                    bookings: n[i].unwrap_or(0) as u64,
-                    bookings_with_detainer: w[i].unwrap_or(0) as u64,
-                },
-            );
-        }
+    for (month, n) in per_month(joined.clone())? {
+        out.entry(month).or_insert(MonthCounts::default()).bookings = n;
+    }
+    for (month, n) in per_month(cases.clone().lazy())? {
+        out.entry(month)
+            .or_insert(MonthCounts::default())
+            .bookings_with_detainer = n;
     }
     Ok(out)
 }
