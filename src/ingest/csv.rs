@@ -37,6 +37,27 @@ fn decode(bytes: &[u8], encoding: Encoding) -> Result<Cow<'_, str>, ()> {
     }
 }
 
+/// The fields of `record` as text borrowed from it, when the whole record
+/// is valid UTF-8 (or ASCII in a Windows-1252 file) and every field starts
+/// and ends on a character boundary: one validation per record instead of
+/// one per field. `None` sends the record to the field-by-field path, which
+/// finds the field at fault.
+fn whole_record_text(record: &csv::ByteRecord, encoding: Encoding) -> Option<Vec<Cow<'_, str>>> {
+    let bytes = record.as_slice();
+    let text = match encoding {
+        Encoding::Utf8 => std::str::from_utf8(bytes).ok()?,
+        // ASCII reads the same in both encodings.
+        Encoding::Windows1252 if bytes.is_ascii() => std::str::from_utf8(bytes).ok()?,
+        Encoding::Windows1252 => return None,
+    };
+    // The fields lie end to end in `text`. A field cut inside a character
+    // (a file whose two fields each hold half of one) is not valid text
+    // even though the whole is: `get` refuses such a range.
+    (0..record.len())
+        .map(|i| record.range(i).and_then(|r| text.get(r)).map(Cow::Borrowed))
+        .collect()
+}
+
 impl CsvSource {
     /// Starts reading `file` (opened from `path`): skips the BOM and the
     /// preamble, and reads the header.
@@ -128,6 +149,8 @@ impl CsvSource {
                 found: self.record.len(),
                 fields: lossy(&self.record),
             }
+        } else if let Some(out) = whole_record_text(&self.record, self.encoding) {
+            Fields::Ok(out)
         } else {
             let mut out = Vec::with_capacity(expected);
             let mut bad = None;
@@ -211,5 +234,57 @@ fn csv_error(path: &Path, e: csv::Error) -> IngestError {
         path: path.to_path_buf(),
         line,
         message: e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(fields: &[&[u8]]) -> csv::ByteRecord {
+        csv::ByteRecord::from(fields.to_vec())
+    }
+
+    #[test]
+    fn a_valid_record_is_read_whole_and_borrowed() {
+        let r = record(&[b"Ord\xC3\xB3\xC3\xB1ez", b"", b"2019-03-01 10:00"]);
+        let fields = whole_record_text(&r, Encoding::Utf8).unwrap();
+        assert_eq!(fields, ["Ordóñez", "", "2019-03-01 10:00"]);
+        assert!(fields.iter().all(|f| matches!(f, Cow::Borrowed(_))));
+    }
+
+    #[test]
+    fn a_character_split_across_two_fields_is_left_to_the_field_path() {
+        // Each field holds half of "é": the record's bytes are valid UTF-8
+        // end to end, the fields are not.
+        let r = record(&[b"a\xC3", b"\xA9b"]);
+        assert!(std::str::from_utf8(r.as_slice()).is_ok());
+        assert_eq!(whole_record_text(&r, Encoding::Utf8), None);
+        assert!(decode(r.get(0).unwrap(), Encoding::Utf8).is_err());
+    }
+
+    #[test]
+    fn invalid_utf8_is_left_to_the_field_path() {
+        assert_eq!(
+            whole_record_text(&record(&[b"ok", b"\xFF"]), Encoding::Utf8),
+            None
+        );
+    }
+
+    #[test]
+    fn windows_1252_is_read_whole_only_when_ascii() {
+        let ascii = record(&[b"Smith", b"2019-03-01"]);
+        assert_eq!(
+            whole_record_text(&ascii, Encoding::Windows1252).unwrap(),
+            ["Smith", "2019-03-01"]
+        );
+        // 0xF3 is "ó" in Windows-1252 and must be decoded, not taken as UTF-8;
+        // and "\xC3\xB3" is two Windows-1252 characters, not one.
+        for bytes in [&b"Ord\xF3\xF1ez"[..], &b"Ord\xC3\xB3"[..]] {
+            assert_eq!(
+                whole_record_text(&record(&[bytes]), Encoding::Windows1252),
+                None
+            );
+        }
     }
 }

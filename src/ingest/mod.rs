@@ -648,7 +648,14 @@ impl Stager<'_> {
             };
             // A date and a time in two columns are read as one value.
             let joined = match m.positions.get(1).map(|&p| text(p)) {
-                Some(Some(time)) => Some(format!("{first} {time}")),
+                Some(Some(time)) => {
+                    // Not `format!`: its machinery cost more than the copy.
+                    let mut j = String::with_capacity(first.len() + 1 + time.len());
+                    j.push_str(first);
+                    j.push(' ');
+                    j.push_str(time);
+                    Some(j)
+                }
                 _ => None,
             };
             let t = joined.as_deref().unwrap_or(first);
