@@ -13,7 +13,7 @@ const PURGE_DELAY_VARS: [&str; 2] = ["MIMALLOC_PURGE_DELAY", "MIMALLOC_RESET_DEL
 /// OS a second later (mimalloc's default). polars frees and allocates large
 /// buffers all through a run, and every page given back was faulted in and
 /// zeroed again when used next: on a quarter of the state, 320,000 page
-/// faults and about a tenth of the CPU time. The cost is peak memory: the
+/// faults and about 6% of a CPU profile. The cost is peak memory: the
 /// high-water mark of what the run held is kept until it ends (measured in
 /// the README). `MIMALLOC_PURGE_DELAY` in the environment still decides
 /// when set.
@@ -40,7 +40,7 @@ mod tests {
 
     /// Runs one test of this module in a child process with `env` set:
     /// mimalloc reads its environment once per process.
-    fn in_child(test: &str, env: &[(&str, &str)]) -> std::process::Output {
+    fn in_child(test: &str, env: &[(&str, &str)]) {
         let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
         cmd.args(["--exact", test, "--nocapture", "--test-threads=1"])
             .env("DETAINER_AUDIT_MEMORY_CHILD", "1");
@@ -56,7 +56,6 @@ mod tests {
             "{test}: {}",
             String::from_utf8_lossy(&out.stdout)
         );
-        out
     }
 
     fn child() -> bool {
