@@ -376,8 +376,7 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
         .clone()
         .lazy()
         .select([col("booking_id")])
-        .unique(None, UniqueKeepStrategy::First)
-        .with_column(lit(true).alias("has_detainer"));
+        .unique(None, UniqueKeepStrategy::First);
 
     let baseline = step("rules: baseline", || {
         baseline::baseline(&joined, attached_ids.clone(), &tz, engine)

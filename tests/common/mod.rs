@@ -89,7 +89,6 @@ pub fn column_type(path: &Path, name: &str) -> String {
     format!("{:?}", field.data_type())
 }
 
-/// Copies a folder tree (fixtures into a temp dir, so tests can write).
 /// Every file under `dir`, at any depth.
 pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
@@ -107,6 +106,7 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// Copies a folder tree (fixtures into a temp dir, so tests can write).
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
