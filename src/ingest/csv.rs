@@ -52,10 +52,14 @@ fn whole_record_text(record: &csv::ByteRecord, encoding: Encoding) -> Option<Vec
     };
     // The fields lie end to end in `text`. A field cut inside a character
     // (a file whose two fields each hold half of one) is not valid text
-    // even though the whole is: `get` refuses such a range.
-    (0..record.len())
-        .map(|i| record.range(i).and_then(|r| text.get(r)).map(Cow::Borrowed))
-        .collect()
+    // even though the whole is: `get` refuses such a range. (A loop, not
+    // `collect` into `Option<Vec>`, which cannot size the vector up front
+    // and grew it three or four times per record.)
+    let mut fields = Vec::with_capacity(record.len());
+    for i in 0..record.len() {
+        fields.push(Cow::Borrowed(record.range(i).and_then(|r| text.get(r))?));
+    }
+    Some(fields)
 }
 
 impl CsvSource {

@@ -43,6 +43,8 @@ struct Compiled {
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Tok {
     Year4,
+    /// `%y`: chrono reads 00 to 69 as 2000 to 2069, 70 to 99 as 1970 to 1999.
+    Year2,
     Month2,
     Day2,
     Hour2,
@@ -73,6 +75,7 @@ impl Fast {
             toks.push(match b {
                 b'%' => match bytes.next()? {
                     b'Y' => Tok::Year4,
+                    b'y' => Tok::Year2,
                     b'm' => Tok::Month2,
                     b'd' => Tok::Day2,
                     b'H' => Tok::Hour2,
@@ -93,7 +96,7 @@ impl Fast {
         // other way round; seconds only with minutes, minutes with hours.
         let count = |t: Tok| toks.iter().filter(|&&x| x == t).count();
         let hour = has(Tok::Hour2) || has(Tok::Hour12);
-        let ok = count(Tok::Year4) == 1
+        let ok = count(Tok::Year4) + count(Tok::Year2) == 1
             && count(Tok::Month2) == 1
             && count(Tok::Day2) == 1
             && toks
@@ -129,6 +132,11 @@ impl Fast {
                     let (a, c) = (two(i)?, two(i + 2)?);
                     year = (a * 100 + c) as i32;
                     i += 4;
+                }
+                Tok::Year2 => {
+                    let y = two(i)? as i32;
+                    year = y + if y < 70 { 2000 } else { 1900 };
+                    i += 2;
                 }
                 Tok::Month2 => {
                     month = two(i)?;
@@ -224,12 +232,20 @@ pub struct DateTimeParser {
     max_year: i32,
     /// No event can be later than the export (`as_of`, UTC microseconds).
     latest: Option<i64>,
-    /// UTC offset (seconds) of each local day without a clock change, by
-    /// days since the epoch; `None` for a day with one (asked of chrono-tz
-    /// each time). Looking up the zone's rules per value cost more than the
-    /// parsing itself.
-    day_offsets: std::cell::RefCell<HashMap<i32, Option<i32>>>,
+    /// UTC offset (seconds) of recent local days without a clock change,
+    /// `None` for a day with one (asked of chrono-tz each time): a cache of
+    /// `DAY_SLOTS` entries, day `d` (days since the epoch) in slot
+    /// `d % DAY_SLOTS` beside its day number. Looking up the zone's rules
+    /// per value cost more than the parsing itself, and hashing the day
+    /// into a map was half of what was left.
+    day_offsets: std::cell::RefCell<Vec<(i32, Option<i32>)>>,
 }
+
+/// Slots of [`DateTimeParser`]'s day cache: nearly three years of
+/// consecutive days.
+const DAY_SLOTS: usize = 1024;
+/// A day number no slot's day can have (a year far out of range).
+const NO_DAY: i32 = i32::MIN;
 
 impl DateTimeParser {
     pub fn new(formats: &[String], date_only: DateOnly, tz: Tz) -> Self {
@@ -252,7 +268,7 @@ impl DateTimeParser {
             min_year: 1980,
             max_year: 2100,
             latest: None,
-            day_offsets: Default::default(),
+            day_offsets: std::cell::RefCell::new(vec![(NO_DAY, None); DAY_SLOTS]),
         }
     }
 
@@ -363,10 +379,11 @@ impl DateTimeParser {
     /// [`local_to_utc_micros`], with the day's offset cached.
     fn to_utc(&self, local: NaiveDateTime) -> Result<i64, FieldError> {
         let day = crate::model::days_from_date(local.date());
-        let cached = self.day_offsets.borrow().get(&day).copied();
+        let slot = day.rem_euclid(DAY_SLOTS as i32) as usize;
+        let cached = self.day_offsets.borrow()[slot];
         let offset = match cached {
-            Some(o) => o,
-            None => {
+            (d, o) if d == day => o,
+            _ => {
                 let at = |t: NaiveTime| match self.tz.from_local_datetime(&local.date().and_time(t))
                 {
                     LocalResult::Single(dt) => Some(dt.offset().fix().local_minus_utc()),
@@ -378,7 +395,7 @@ impl DateTimeParser {
                     (Some(a), Some(b)) if a == b => Some(a),
                     _ => None,
                 };
-                self.day_offsets.borrow_mut().insert(day, o);
+                self.day_offsets.borrow_mut()[slot] = (day, o);
                 o
             }
         };
@@ -462,12 +479,18 @@ impl DateParser {
 
 /// A money amount: `$1,500.00` → 1500.0.
 pub fn parse_decimal(text: &str) -> Option<f64> {
-    let cleaned: String = text
-        .trim()
-        .chars()
-        .filter(|c| !matches!(c, '$' | ',' | ' '))
-        .collect();
-    let v: f64 = cleaned.parse().ok()?;
+    let text = text.trim();
+    let strip = |c: char| matches!(c, '$' | ',' | ' ');
+    // Most amounts have nothing to strip: no copy for them.
+    let v: f64 = if text.contains(strip) {
+        text.chars()
+            .filter(|&c| !strip(c))
+            .collect::<String>()
+            .parse()
+            .ok()?
+    } else {
+        text.parse().ok()?
+    };
     v.is_finite().then_some(v)
 }
 
@@ -584,6 +607,8 @@ mod tests {
             "%Y-%m-%dT%H:%M:%S",
             "%Y-%m-%d",
             "%m/%d/%Y",
+            "%m/%d/%y %I:%M %p",
+            "%y%m%d",
         ];
         for f in formats {
             assert!(
@@ -593,7 +618,7 @@ mod tests {
         }
         // Neither formats with fields it does not know nor odd mixes.
         for f in [
-            "%y-%m-%d",
+            "%y-%m-%d %Y",
             "%Y-%m-%d %H",
             "%Y-%b-%d",
             "%Y-%m-%d %I:%M",
@@ -785,5 +810,12 @@ mod tests {
     fn decimals() {
         assert_eq!(parse_decimal("$1,500.50"), Some(1500.5));
         assert_eq!(parse_decimal("abc"), None);
+        // With nothing to strip, and with spaces inside and around.
+        assert_eq!(parse_decimal("250"), Some(250.0));
+        assert_eq!(parse_decimal(" -12.5\t"), Some(-12.5));
+        assert_eq!(parse_decimal("1 000"), Some(1000.0));
+        assert_eq!(parse_decimal("$"), None);
+        assert_eq!(parse_decimal("inf"), None);
+        assert_eq!(parse_decimal("NaN"), None);
     }
 }
