@@ -41,6 +41,28 @@ fn excel_datetime(t: NaiveDateTime) -> Result<ExcelDateTime, XlsxError> {
     excel_date(t.date())?.and_hms(t.hour() as u16, t.minute() as u8, t.second() as f64)
 }
 
+/// Whether column `c` of `sheet` has the date format `kind` (given to it
+/// here if it has no date format yet) for a date written without a format.
+fn column_format(
+    sheet: &mut Worksheet,
+    dates: &mut [Option<DateKind>],
+    c: usize,
+    kind: DateKind,
+    format: &Format,
+) -> Result<bool, XlsxError> {
+    let Some(slot) = dates.get_mut(c) else {
+        return Ok(false);
+    };
+    match *slot {
+        Some(k) => Ok(k == kind),
+        None => {
+            sheet.set_column_format(c as u16, format)?;
+            *slot = Some(kind);
+            Ok(true)
+        }
+    }
+}
+
 /// A workbook written a row at a time, tables possibly in parallel (the
 /// long tables are filled while counties are still being audited), each
 /// table's sheets put in place at the end.
@@ -49,6 +71,8 @@ pub struct Book {
     header: Format,
     date: Format,
     datetime: Format,
+    /// Excel's General number format, for a number in a date column.
+    general: Format,
     /// Data rows per sheet.
     data_rows: usize,
 }
@@ -57,7 +81,21 @@ pub struct Book {
 pub struct TableSheets {
     name: String,
     columns: Vec<(String, f64)>,
-    sheets: Vec<(Worksheet, u32)>,
+    sheets: Vec<Sheet>,
+}
+
+/// One sheet of a table: its data rows so far, and the date format given to
+/// each of its columns, if any (see [`Book::push_row`]).
+struct Sheet {
+    sheet: Worksheet,
+    rows: u32,
+    dates: Vec<Option<DateKind>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum DateKind {
+    Date,
+    DateTime,
 }
 
 impl Book {
@@ -85,6 +123,7 @@ impl Book {
             header: Format::new().set_bold().set_text_wrap(),
             date: Format::new().set_num_format("yyyy-mm-dd"),
             datetime: Format::new().set_num_format("yyyy-mm-dd hh:mm"),
+            general: Format::new().set_num_format("General"),
             data_rows: max_rows.max(2) - 1,
         })
     }
@@ -111,40 +150,71 @@ impl Book {
             sheet.write_string_with_format(0, c as u16, title, &self.header)?;
         }
         sheet.set_freeze_panes(1, 0)?;
-        t.sheets.push((sheet, 0));
+        t.sheets.push(Sheet {
+            sheet,
+            rows: 0,
+            dates: vec![None; t.columns.len()],
+        });
         Ok(())
     }
 
     /// Appends a row to the table, on a new sheet when the last is full.
+    ///
+    /// A date goes into a column given the date format (on its first date),
+    /// as a cell without a format of its own: rust_xlsxwriter gives such a
+    /// cell its column's format, the same style index a format per cell
+    /// would give, without hashing a `Format` for every date (a run spent
+    /// more on that than on writing the dates). A number or a boolean in a
+    /// column with a date format, or a date in a column of the other date
+    /// format, gets a format of its own instead.
     pub fn push_row(&mut self, t: &mut TableSheets, row: &[Cell]) -> Result<(), XlsxError> {
         if t.sheets
             .last()
-            .is_none_or(|(_, n)| *n as usize >= self.data_rows)
+            .is_none_or(|s| s.rows as usize >= self.data_rows)
         {
             self.new_sheet(t)?;
         }
-        let Some((sheet, n)) = t.sheets.last_mut() else {
+        let Some(Sheet { sheet, rows, dates }) = t.sheets.last_mut() else {
             return Err(XlsxError::ParameterError("no sheet".into()));
         };
-        *n += 1;
-        let r = *n;
+        *rows += 1;
+        let r = *rows;
         for (c, cell) in row.iter().enumerate() {
-            let c = c as u16;
+            let col = c as u16;
+            let dated = dates.get(c).copied().flatten();
             match cell {
                 Cell::Text(s) => {
-                    sheet.write_string(r, c, s)?;
+                    sheet.write_string(r, col, s)?;
+                }
+                Cell::Number(x) if dated.is_some() => {
+                    sheet.write_number_with_format(r, col, *x, &self.general)?;
                 }
                 Cell::Number(x) => {
-                    sheet.write_number(r, c, *x)?;
+                    sheet.write_number(r, col, *x)?;
+                }
+                Cell::Bool(b) if dated.is_some() => {
+                    sheet.write_boolean_with_format(r, col, *b, &self.general)?;
                 }
                 Cell::Bool(b) => {
-                    sheet.write_boolean(r, c, *b)?;
+                    sheet.write_boolean(r, col, *b)?;
                 }
                 Cell::Date(d) => {
-                    sheet.write_datetime_with_format(r, c, excel_date(*d)?, &self.date)?;
+                    let (kind, format) = (DateKind::Date, &self.date);
+                    let at = excel_date(*d)?;
+                    if column_format(sheet, dates, c, kind, format)? {
+                        sheet.write_datetime(r, col, at)?;
+                    } else {
+                        sheet.write_datetime_with_format(r, col, at, format)?;
+                    }
                 }
                 Cell::DateTime(t) => {
-                    sheet.write_datetime_with_format(r, c, excel_datetime(*t)?, &self.datetime)?;
+                    let (kind, format) = (DateKind::DateTime, &self.datetime);
+                    let at = excel_datetime(*t)?;
+                    if column_format(sheet, dates, c, kind, format)? {
+                        sheet.write_datetime(r, col, at)?;
+                    } else {
+                        sheet.write_datetime_with_format(r, col, at, format)?;
+                    }
                 }
                 Cell::Empty => {}
             }
@@ -161,10 +231,14 @@ impl Book {
         let last_col = t.columns.len().saturating_sub(1) as u16;
         t.sheets
             .into_iter()
-            .map(|(mut sheet, n)| {
-                sheet.autofilter(0, 0, n, last_col)?;
-                Ok(sheet)
-            })
+            .map(
+                |Sheet {
+                     mut sheet, rows, ..
+                 }| {
+                    sheet.autofilter(0, 0, rows, last_col)?;
+                    Ok(sheet)
+                },
+            )
             .collect()
     }
 
@@ -526,5 +600,52 @@ mod tests {
             }
             other => panic!("not a datetime cell: {other:?}"),
         }
+        // Every sheet's date columns are dates, not only the first sheet's.
+        match last.get((1, 2)) {
+            Some(Data::DateTime(dt)) => {
+                assert_eq!(dt.as_datetime(), Some(day.and_hms_opt(0, 0, 0).unwrap()))
+            }
+            other => panic!("not a date cell: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_column_of_dates_keeps_other_cells_as_they_are() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.xlsx");
+        let day = NaiveDate::from_ymd_opt(2019, 3, 15).unwrap();
+        let at = day.and_hms_opt(12, 30, 0).unwrap();
+        // One column: a date first (the column takes the date format), then
+        // a number, a boolean, a datetime, a text and an empty cell.
+        let cells = [
+            Cell::Date(day),
+            Cell::Number(43000.0),
+            Cell::Bool(true),
+            Cell::DateTime(at),
+            Cell::Text("n/a".into()),
+            Cell::Empty,
+            Cell::Date(day),
+        ];
+        let mut book = Book::new(100).unwrap();
+        let mut table = book.table("T", cols(&[("key", 10.0), ("v", 12.0)]));
+        for (i, cell) in cells.iter().enumerate() {
+            book.push_row(&mut table, &[Cell::Text(format!("P{i}")), cell.clone()])
+                .unwrap();
+        }
+        let sheets = book.finish_table(table).unwrap();
+        book.save(&path, sheets).unwrap();
+        let mut book = calamine::open_workbook_auto(&path).unwrap();
+        let sheet = book.worksheet_range("T").unwrap();
+        let datetime = |row: u32| match sheet.get((row as usize, 1)) {
+            Some(Data::DateTime(dt)) => dt.as_datetime(),
+            other => panic!("row {row}: not a date cell: {other:?}"),
+        };
+        assert_eq!(datetime(1), Some(day.and_hms_opt(0, 0, 0).unwrap()));
+        assert_eq!(sheet.get((2, 1)), Some(&Data::Float(43000.0)));
+        assert_eq!(sheet.get((3, 1)), Some(&Data::Bool(true)));
+        assert_eq!(datetime(4), Some(at));
+        assert_eq!(sheet.get((5, 1)), Some(&Data::String("n/a".into())));
+        assert_eq!(sheet.get((6, 1)), Some(&Data::Empty));
+        assert_eq!(datetime(7), Some(day.and_hms_opt(0, 0, 0).unwrap()));
     }
 }
