@@ -114,8 +114,16 @@ pub fn join_releases(
     let joined = if bad.height() == 0 {
         joined
     } else {
-        let bad_ids = bad.column("booking_id")?.as_materialized_series().clone();
-        joined.filter(super::not_in("booking_id", bad_ids))
+        // The rows of `bad` again, by their condition rather than by their
+        // ids (a booking id is one row here: the bookings and releases were
+        // deduplicated and the charges summed per booking), which spares
+        // hashing every booking id.
+        joined.filter(
+            col("released_at")
+                .lt(col("booked_at"))
+                .not()
+                .fill_null(lit(true)),
+        )
     };
     Ok((joined, engine, rejects))
 }

@@ -198,7 +198,13 @@ pub(crate) fn rejects_of(
 
 /// The local year and month of a UTC-microsecond column.
 pub(crate) fn local_year_month(name: &str, tz: &TimeZone) -> [Expr; 2] {
-    let dt = col(name).cast(DataType::Datetime(TimeUnit::Microseconds, Some(tz.clone())));
+    // The wall-clock time, then its year and month: the zone is looked up
+    // once per value (polars evaluates the shared part once). Taken straight
+    // from a datetime with a zone, the year and the month each looked it up.
+    let dt = col(name)
+        .cast(DataType::Datetime(TimeUnit::Microseconds, Some(tz.clone())))
+        .dt()
+        .replace_time_zone(None, lit("raise"), NonExistent::Raise);
     [
         dt.clone().dt().year().alias("year"),
         dt.dt().month().cast(DataType::UInt32).alias("month"),
@@ -679,5 +685,33 @@ mod tests {
             local_date(1_548_993_600_000_000, &chrono_tz::America::Los_Angeles).to_string(),
             "2019-01-31"
         );
+    }
+
+    #[test]
+    fn local_months_agree_with_the_zone_at_every_clock_change() {
+        // Every 37 minutes of 2011 to 2020 (each clock change and month
+        // end passes by), and a null, against chrono-tz's own local date.
+        let la = chrono_tz::America::Los_Angeles;
+        let start = 1_293_840_000_000_000i64; // 2011-01-01 00:00 UTC
+        let times: Vec<Option<i64>> = (0..142_000i64)
+            .map(|i| Some(start + i * 37 * 60_000_000))
+            .chain([None])
+            .collect();
+        let df = DataFrame::new(times.len(), vec![Column::new("t".into(), times.clone())]).unwrap();
+        let tz = TimeZone::opt_try_new(Some(la.name())).unwrap().unwrap();
+        let out = df
+            .lazy()
+            .select(local_year_month("t", &tz))
+            .collect()
+            .unwrap();
+        let years = i64s(&out, "year").unwrap();
+        let months = i64s(&out, "month").unwrap();
+        for (i, t) in times.iter().enumerate() {
+            let want = t.map(|t| {
+                let d = local_date(t, &la);
+                (i64::from(d.year()), i64::from(d.month()))
+            });
+            assert_eq!(years[i].zip(months[i]), want, "at {t:?}");
+        }
     }
 }
