@@ -213,3 +213,69 @@ booked_at = "BOOKD"
     assert!(err.contains("the header has: BKG, BOOKED"), "{err}");
     assert!(!dir.path().join("out").exists());
 }
+
+#[test]
+fn rejects_name_the_line_a_row_starts_on_in_crlf_files() {
+    let dir = tempfile::tempdir().unwrap();
+    pipeline(
+        dir.path(),
+        r#"
+[[inputs]]
+table = "bookings"
+path = "b.csv"
+skip_rows = 1
+[inputs.columns]
+booking_id = "BKG"
+last_name = "LAST"
+booked_at = "BOOKED"
+"#,
+    );
+    // Line 1 is a preamble, line 2 the header; a blank line (4) and a
+    // quoted name over two lines (5-6) come before the bad rows (lines 7
+    // and 8) and a copy of row 2 (lines 9-10). The `csv` crate placed a row
+    // after a CRLF one line early.
+    let csv = "EXPORT 2019\r\n\
+               BKG,LAST,BOOKED\r\n\
+               0001,Ok,2019-02-28 09:30\r\n\
+               \r\n\
+               0002,\"Two\r\nLines\",2019-02-28 09:30\r\n\
+               0003,Bad,not a date\r\n\
+               0004,\"Bad, too\",2019-13-01 09:30\r\n\
+               0002,\"Two\r\nLines\",2019-02-28 09:30\r\n\
+               0005,Ok,2019-02-28 09:30\r\n\
+               0006,Ok,2019-02-28 09:30\r\n";
+    std::fs::write(dir.path().join("b.csv"), csv).unwrap();
+    let o = run(&["run", "p.toml", "--out", "out"], dir.path());
+    assert!(o.status.success(), "{}", text(&o));
+    let mut rejects = read_parquet(&dir.path().join("out/rejects/county=dialect/part-0.parquet"));
+    rejects.sort_by_key(|r| r["source_row"].parse::<u32>().unwrap());
+    let at: Vec<(&str, &str, &str)> = rejects
+        .iter()
+        .map(|r| {
+            (
+                r["source_row"].as_str(),
+                r["source_line"].as_str(),
+                r["reason"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        at,
+        [
+            ("3", "7", "bad_datetime"),
+            ("4", "8", "bad_datetime"),
+            ("5", "9", "duplicate_row")
+        ]
+    );
+    assert!(
+        rejects[1]["raw"].contains("\"LAST\":\"Bad, too\""),
+        "{}",
+        rejects[1]["raw"]
+    );
+    // Read again from the row's byte offset, after staging.
+    assert!(
+        rejects[2]["raw"].contains("\"LAST\":\"Two\\r\\nLines\""),
+        "{}",
+        rejects[2]["raw"]
+    );
+}

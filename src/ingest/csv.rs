@@ -7,6 +7,9 @@
 //! Records are read one at a time from a buffered reader: a file is never
 //! held in memory whole.
 
+#[cfg(test)]
+use super::records::OwnedRecord;
+use super::records::{RawRecord, RecordReader};
 use super::source::{Fields, Record};
 use super::IngestError;
 use crate::config::{Encoding, Input};
@@ -15,7 +18,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 pub struct CsvSource {
-    reader: csv::Reader<Box<dyn Read + Send>>,
+    reader: RecordReader<BufReader<Box<dyn Read + Send>>>,
     pub header: Vec<String>,
     encoding: Encoding,
     /// Lines consumed before the CSV reader started (preamble).
@@ -23,7 +26,6 @@ pub struct CsvSource {
     /// Bytes consumed before the CSV reader started (BOM and preamble).
     byte_offset: u64,
     row: u64,
-    record: csv::ByteRecord,
 }
 
 fn decode(bytes: &[u8], encoding: Encoding) -> Result<Cow<'_, str>, ()> {
@@ -42,7 +44,7 @@ fn decode(bytes: &[u8], encoding: Encoding) -> Result<Cow<'_, str>, ()> {
 /// and ends on a character boundary: one validation per record instead of
 /// one per field. `None` sends the record to the field-by-field path, which
 /// finds the field at fault.
-fn whole_record_text(record: &csv::ByteRecord, encoding: Encoding) -> Option<Vec<Cow<'_, str>>> {
+fn whole_record_text<'r>(record: &RawRecord<'r>, encoding: Encoding) -> Option<Vec<Cow<'r, str>>> {
     let bytes = record.as_slice();
     let text = match encoding {
         Encoding::Utf8 => std::str::from_utf8(bytes).ok()?,
@@ -50,9 +52,9 @@ fn whole_record_text(record: &csv::ByteRecord, encoding: Encoding) -> Option<Vec
         Encoding::Windows1252 if bytes.is_ascii() => std::str::from_utf8(bytes).ok()?,
         Encoding::Windows1252 => return None,
     };
-    // The fields lie end to end in `text`. A field cut inside a character
-    // (a file whose two fields each hold half of one) is not valid text
-    // even though the whole is: `get` refuses such a range. (A loop, not
+    // The fields are ranges of `text`. A field cut inside a character (a
+    // file whose two fields each hold half of one) is not valid text even
+    // though the whole is: `get` refuses such a range. (A loop, not
     // `collect` into `Option<Vec>`, which cannot size the vector up front
     // and grew it three or four times per record.)
     let mut fields = Vec::with_capacity(record.len());
@@ -74,7 +76,9 @@ impl CsvSource {
             path: path.to_path_buf(),
             source,
         };
-        let mut buf = BufReader::with_capacity(1 << 20, file);
+        // Small: it only serves the preamble; the record reader's larger
+        // reads then go past it.
+        let mut buf = BufReader::with_capacity(64 * 1024, file);
         let mut byte_offset = 0;
         // A UTF-8 byte order mark is not part of the first header.
         if buf.fill_buf().map_err(io)?.starts_with(b"\xEF\xBB\xBF") {
@@ -90,11 +94,7 @@ impl CsvSource {
             }
             byte_offset += n as u64;
         }
-        let reader = csv::ReaderBuilder::new()
-            .delimiter(input.delimiter)
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(Box::new(buf) as Box<dyn Read + Send>);
+        let reader = RecordReader::new(buf, input.delimiter, 1 << 20);
         let mut source = CsvSource {
             reader,
             header: Vec::new(),
@@ -102,12 +102,8 @@ impl CsvSource {
             line_offset: input.skip_rows as u64,
             byte_offset,
             row: 0,
-            record: csv::ByteRecord::new(),
         };
-        let has_header = source
-            .reader
-            .read_byte_record(&mut source.record)
-            .map_err(|e| csv_error(path, e))?;
+        let has_header = source.reader.read().map_err(io)?;
         if !has_header {
             return Err(IngestError::Empty {
                 path: path.to_path_buf(),
@@ -115,7 +111,8 @@ impl CsvSource {
             });
         }
         source.header = source
-            .record
+            .reader
+            .record()
             .iter()
             .map(|b| {
                 decode(b, source.encoding)
@@ -128,18 +125,19 @@ impl CsvSource {
 
     /// The next record, or `None` at the end of the file.
     pub fn next_record(&mut self, path: &Path) -> Result<Option<Record<'_>>, IngestError> {
-        let more = self
-            .reader
-            .read_byte_record(&mut self.record)
-            .map_err(|e| csv_error(path, e))?;
+        let more = self.reader.read().map_err(|source| IngestError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
         if !more {
             return Ok(None);
         }
         self.row += 1;
-        let line = self.line_offset + self.record.position().map_or(0, |p| p.line());
-        let offset = self.byte_offset + self.record.position().map_or(0, |p| p.byte());
+        let record = self.reader.record();
+        let line = self.line_offset + record.line;
+        let offset = self.byte_offset + record.byte;
         let expected = self.header.len();
-        let lossy = |r: &csv::ByteRecord| -> Vec<String> {
+        let lossy = |r: &RawRecord| -> Vec<String> {
             r.iter()
                 .map(|b| match decode(b, self.encoding) {
                     Ok(s) => s.into_owned(),
@@ -147,18 +145,18 @@ impl CsvSource {
                 })
                 .collect()
         };
-        let fields = if self.record.len() != expected {
+        let fields = if record.len() != expected {
             Fields::WrongFieldCount {
                 expected,
-                found: self.record.len(),
-                fields: lossy(&self.record),
+                found: record.len(),
+                fields: lossy(&record),
             }
-        } else if let Some(out) = whole_record_text(&self.record, self.encoding) {
+        } else if let Some(out) = whole_record_text(&record, self.encoding) {
             Fields::Ok(out)
         } else {
             let mut out = Vec::with_capacity(expected);
             let mut bad = None;
-            for (i, b) in self.record.iter().enumerate() {
+            for (i, b) in record.iter().enumerate() {
                 match decode(b, self.encoding) {
                     Ok(s) => out.push(s),
                     Err(()) => {
@@ -172,7 +170,7 @@ impl CsvSource {
                 Some((column, bytes)) => Fields::InvalidUtf8 {
                     column,
                     bytes,
-                    fields: lossy(&self.record),
+                    fields: lossy(&record),
                 },
             }
         };
@@ -245,14 +243,14 @@ fn csv_error(path: &Path, e: csv::Error) -> IngestError {
 mod tests {
     use super::*;
 
-    fn record(fields: &[&[u8]]) -> csv::ByteRecord {
-        csv::ByteRecord::from(fields.to_vec())
+    fn record(fields: &[&[u8]]) -> OwnedRecord {
+        OwnedRecord::new(fields)
     }
 
     #[test]
     fn a_valid_record_is_read_whole_and_borrowed() {
         let r = record(&[b"Ord\xC3\xB3\xC3\xB1ez", b"", b"2019-03-01 10:00"]);
-        let fields = whole_record_text(&r, Encoding::Utf8).unwrap();
+        let fields = whole_record_text(&r.view(), Encoding::Utf8).unwrap();
         assert_eq!(fields, ["Ordóñez", "", "2019-03-01 10:00"]);
         assert!(fields.iter().all(|f| matches!(f, Cow::Borrowed(_))));
     }
@@ -262,15 +260,15 @@ mod tests {
         // Each field holds half of "é": the record's bytes are valid UTF-8
         // end to end, the fields are not.
         let r = record(&[b"a\xC3", b"\xA9b"]);
-        assert!(std::str::from_utf8(r.as_slice()).is_ok());
-        assert_eq!(whole_record_text(&r, Encoding::Utf8), None);
-        assert!(decode(r.get(0).unwrap(), Encoding::Utf8).is_err());
+        assert!(std::str::from_utf8(r.view().as_slice()).is_ok());
+        assert_eq!(whole_record_text(&r.view(), Encoding::Utf8), None);
+        assert!(decode(r.view().get(0).unwrap(), Encoding::Utf8).is_err());
     }
 
     #[test]
     fn invalid_utf8_is_left_to_the_field_path() {
         assert_eq!(
-            whole_record_text(&record(&[b"ok", b"\xFF"]), Encoding::Utf8),
+            whole_record_text(&record(&[b"ok", b"\xFF"]).view(), Encoding::Utf8),
             None
         );
     }
@@ -279,14 +277,14 @@ mod tests {
     fn windows_1252_is_read_whole_only_when_ascii() {
         let ascii = record(&[b"Smith", b"2019-03-01"]);
         assert_eq!(
-            whole_record_text(&ascii, Encoding::Windows1252).unwrap(),
+            whole_record_text(&ascii.view(), Encoding::Windows1252).unwrap(),
             ["Smith", "2019-03-01"]
         );
         // 0xF3 is "ó" in Windows-1252 and must be decoded, not taken as UTF-8;
         // and "\xC3\xB3" is two Windows-1252 characters, not one.
         for bytes in [&b"Ord\xF3\xF1ez"[..], &b"Ord\xC3\xB3"[..]] {
             assert_eq!(
-                whole_record_text(&record(&[bytes]), Encoding::Windows1252),
+                whole_record_text(&record(&[bytes]).view(), Encoding::Windows1252),
                 None
             );
         }

@@ -11,6 +11,7 @@
 
 mod csv;
 pub mod parse;
+mod records;
 pub mod source;
 mod store;
 
