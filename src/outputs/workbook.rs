@@ -41,26 +41,33 @@ fn excel_datetime(t: NaiveDateTime) -> Result<ExcelDateTime, XlsxError> {
     excel_date(t.date())?.and_hms(t.hour() as u16, t.minute() as u8, t.second() as f64)
 }
 
-/// Whether column `c` of `sheet` has the date format `kind` (given to it
-/// here if it has no date format yet) for a date written without a format.
-fn column_format(
+/// Writes date `at` in row `r`, column `c` of `sheet`: without a format of
+/// its own when the column has the date format `kind` (given to it here if
+/// it has no date format yet), else with `format`.
+fn write_date(
     sheet: &mut Worksheet,
     dates: &mut [Option<DateKind>],
+    r: u32,
     c: usize,
-    kind: DateKind,
-    format: &Format,
-) -> Result<bool, XlsxError> {
-    let Some(slot) = dates.get_mut(c) else {
-        return Ok(false);
-    };
-    match *slot {
-        Some(k) => Ok(k == kind),
-        None => {
-            sheet.set_column_format(c as u16, format)?;
+    (kind, format): (DateKind, &Format),
+    at: ExcelDateTime,
+) -> Result<(), XlsxError> {
+    let col = c as u16;
+    let in_column = match dates.get_mut(c) {
+        Some(Some(k)) => *k == kind,
+        Some(slot) => {
+            sheet.set_column_format(col, format)?;
             *slot = Some(kind);
-            Ok(true)
+            true
         }
+        None => false,
+    };
+    if in_column {
+        sheet.write_datetime(r, col, at)?;
+    } else {
+        sheet.write_datetime_with_format(r, col, at, format)?;
     }
+    Ok(())
 }
 
 /// A workbook written a row at a time, tables possibly in parallel (the
@@ -199,22 +206,12 @@ impl Book {
                     sheet.write_boolean(r, col, *b)?;
                 }
                 Cell::Date(d) => {
-                    let (kind, format) = (DateKind::Date, &self.date);
-                    let at = excel_date(*d)?;
-                    if column_format(sheet, dates, c, kind, format)? {
-                        sheet.write_datetime(r, col, at)?;
-                    } else {
-                        sheet.write_datetime_with_format(r, col, at, format)?;
-                    }
+                    let format = (DateKind::Date, &self.date);
+                    write_date(sheet, dates, r, c, format, excel_date(*d)?)?;
                 }
                 Cell::DateTime(t) => {
-                    let (kind, format) = (DateKind::DateTime, &self.datetime);
-                    let at = excel_datetime(*t)?;
-                    if column_format(sheet, dates, c, kind, format)? {
-                        sheet.write_datetime(r, col, at)?;
-                    } else {
-                        sheet.write_datetime_with_format(r, col, at, format)?;
-                    }
+                    let format = (DateKind::DateTime, &self.datetime);
+                    write_date(sheet, dates, r, c, format, excel_datetime(*t)?)?;
                 }
                 Cell::Empty => {}
             }
