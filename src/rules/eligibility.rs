@@ -82,9 +82,10 @@ pub fn join_releases(
         estimate,
         engine,
     )?;
+    let released_before_booked = col("released_at").lt(col("booked_at"));
     let bad = joined
         .clone()
-        .filter(col("released_at").lt(col("booked_at")))
+        .filter(released_before_booked.clone())
         .collect_with_engine(engine)?
         .unwrap_single();
     if bad.height() > 0 {
@@ -118,12 +119,7 @@ pub fn join_releases(
         // ids (a booking id is one row here: the bookings and releases were
         // deduplicated and the charges summed per booking), which spares
         // hashing every booking id.
-        joined.filter(
-            col("released_at")
-                .lt(col("booked_at"))
-                .not()
-                .fill_null(lit(true)),
-        )
+        joined.filter(released_before_booked.not().fill_null(lit(true)))
     };
     Ok((joined, engine, rejects))
 }

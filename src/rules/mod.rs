@@ -465,14 +465,12 @@ fn month_counts(
             })
             .collect())
     };
-    let mut out = BTreeMap::new();
+    let mut out: BTreeMap<_, MonthCounts> = BTreeMap::new();
     for (month, n) in per_month(joined.clone())? {
-        out.entry(month).or_insert(MonthCounts::default()).bookings = n;
+        out.entry(month).or_default().bookings = n;
     }
     for (month, n) in per_month(cases.clone().lazy())? {
-        out.entry(month)
-            .or_insert(MonthCounts::default())
-            .bookings_with_detainer = n;
+        out.entry(month).or_default().bookings_with_detainer = n;
     }
     Ok(out)
 }
