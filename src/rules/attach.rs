@@ -32,12 +32,31 @@ pub fn attach(
         col("booked_at"),
         col("released_at"),
     ]);
-    let by_booking = detainers.clone().filter(col("booking_id").is_not_null());
-    let orphans = by_booking
+    // The detainers given by booking id (a small table), split by whether
+    // their booking is among the usable ones: the bookings' ids are probed
+    // once against the detainers' few ids, where an anti- and a semi-join
+    // each hashed every booking id.
+    let by_booking = detainers
         .clone()
-        .anti_join(b.clone(), col("booking_id"), col("booking_id"))
+        .filter(col("booking_id").is_not_null())
         .collect_with_engine(engine)?
         .unwrap_single();
+    let wanted = by_booking
+        .column("booking_id")?
+        .as_materialized_series()
+        .unique()?;
+    let found = b
+        .clone()
+        .select([col("booking_id")])
+        .filter(super::is_among("booking_id", wanted))
+        .collect_with_engine(engine)?
+        .unwrap_single();
+    let found = found.column("booking_id")?.as_materialized_series().clone();
+    let orphans = by_booking
+        .clone()
+        .lazy()
+        .filter(super::not_in("booking_id", found.clone()))
+        .collect()?;
     let mut rejects = rejects_of(
         &orphans,
         Table::Detainers,
@@ -48,9 +67,9 @@ pub fn attach(
         |_| "no usable booking with this booking_id".to_string(),
     )?;
     let attached_b = by_booking
-        .semi_join(b.clone(), col("booking_id"), col("booking_id"))
-        .collect_with_engine(engine)?
-        .unwrap_single();
+        .lazy()
+        .filter(super::is_among("booking_id", found))
+        .collect()?;
 
     let by_person = detainers
         .filter(col("booking_id").is_null())

@@ -17,10 +17,10 @@ use std::collections::BTreeMap;
 pub fn baseline(
     joined: &LazyFrame,
     with_detainer: LazyFrame,
-    tz: &TimeZone,
+    tz: chrono_tz::Tz,
     engine: Engine,
 ) -> PolarsResult<BTreeMap<i32, (f64, u64)>> {
-    let [year, _] = super::local_year_month("eligible", tz);
+    let year = super::local::local_year("eligible", tz, "year");
     let df = joined
         .clone()
         .select([col("booking_id"), col("eligible"), col("released_at")])

@@ -27,15 +27,20 @@ pub struct Deduped {
 
 pub fn dedupe(staged: &[Staged], table: Table, engine: Engine) -> PolarsResult<Deduped> {
     let lf = super::scan(staged, table)?;
-    let dup_ids = lf
-        .clone()
-        .group_by([col("booking_id")])
-        .agg([len().alias("n")])
-        .filter(col("n").gt(lit(1)))
-        .select([col("booking_id")]);
+    let dup_ids = super::repeated_ids(&lf, engine)?;
+    if dup_ids.is_empty() {
+        return Ok(Deduped {
+            clean: lf,
+            rejects: Vec::new(),
+            conflicting_ids: Vec::new(),
+        });
+    }
     let rows = lf
         .clone()
-        .semi_join(dup_ids, col("booking_id"), col("booking_id"))
+        .filter(super::is_among(
+            "booking_id",
+            Series::new("".into(), dup_ids),
+        ))
         .sort(
             ["booking_id", SOURCE_FILE, SOURCE_ROW],
             SortMultipleOptions::default(),

@@ -58,12 +58,7 @@ pub fn join_releases(
         col("booked_at"),
         col("bail_status"),
     ]);
-    let ids = bookings.clone().select([col("booking_id")]);
-    let orphans = rel
-        .clone()
-        .anti_join(ids, col("booking_id"), col("booking_id"))
-        .collect_with_engine(engine)?
-        .unwrap_single();
+    let orphans = super::rows_without_id(rel.clone(), &bookings, engine)?;
     let mut rejects = rejects_of(
         &orphans,
         Table::Releases,
@@ -132,11 +127,7 @@ pub fn charge_orphans(
     charges: LazyFrame,
     engine: Engine,
 ) -> PolarsResult<Vec<Reject>> {
-    let ids = joined.clone().select([col("booking_id")]);
-    let orphans = charges
-        .anti_join(ids, col("booking_id"), col("booking_id"))
-        .collect_with_engine(engine)?
-        .unwrap_single();
+    let orphans = super::rows_without_id(charges, joined, engine)?;
     rejects_of(
         &orphans,
         Table::Charges,

@@ -23,6 +23,7 @@ pub mod flag;
 pub(crate) mod frame;
 pub mod interval;
 pub mod limit48;
+pub(crate) mod local;
 pub mod person;
 pub mod plausibility;
 pub mod regime;
@@ -170,6 +171,77 @@ pub(crate) fn not_in(name: &str, values: Series) -> Expr {
     is_among(name, values).not()
 }
 
+/// The `booking_id` column of `lf`, collected (one string column: at most
+/// a county's ids).
+fn id_column(lf: &LazyFrame, engine: Engine) -> PolarsResult<DataFrame> {
+    Ok(lf
+        .clone()
+        .select([col("booking_id")])
+        .collect_with_engine(engine)?
+        .unwrap_single())
+}
+
+/// Calls `f` with every id of a string column but the nulls.
+fn each_id<'a>(ids: &'a StringChunked, mut f: impl FnMut(&'a str)) {
+    for arr in ids.downcast_iter() {
+        if polars_arrow::array::Array::null_count(arr) == 0 {
+            arr.values_iter().for_each(&mut f);
+        } else {
+            arr.iter().flatten().for_each(&mut f);
+        }
+    }
+}
+
+/// The booking ids on more than one row of `lf`, each once, in the order
+/// their second row comes. Counted in one pass over the id column with a
+/// hash map: polars' group-by made a list of row numbers for every id, and
+/// its semi-join then hashed every id again.
+pub(crate) fn repeated_ids(lf: &LazyFrame, engine: Engine) -> PolarsResult<Vec<String>> {
+    let df = id_column(lf, engine)?;
+    let ids = df.column("booking_id")?.str()?;
+    let mut seen: PlHashMap<&str, u8> = PlHashMap::with_capacity(ids.len());
+    let mut repeated = Vec::new();
+    each_id(ids, |id| {
+        let n = seen.entry(id).or_insert(0);
+        *n = n.saturating_add(1);
+        if *n == 2 {
+            repeated.push(id.to_string());
+        }
+    });
+    Ok(repeated)
+}
+
+/// The rows of `rows` whose `booking_id` is null or not among the ids of
+/// `known`, as an anti-join on `booking_id` gives them, in their order. The
+/// ids are compared in a hash set of `known`'s ids: polars' anti-join built
+/// a join table of them.
+pub(crate) fn rows_without_id(
+    rows: LazyFrame,
+    known: &LazyFrame,
+    engine: Engine,
+) -> PolarsResult<DataFrame> {
+    let known = id_column(known, engine)?;
+    let known = known.column("booking_id")?.str()?;
+    let mut set: PlHashSet<&str> = PlHashSet::with_capacity(known.len());
+    each_id(known, |id| {
+        set.insert(id);
+    });
+    let ids = id_column(&rows, engine)?;
+    let mut missing: PlHashSet<&str> = PlHashSet::new();
+    each_id(ids.column("booking_id")?.str()?, |id| {
+        if !set.contains(id) {
+            missing.insert(id);
+        }
+    });
+    let mut missing: Vec<&str> = missing.into_iter().collect();
+    missing.sort_unstable();
+    let missing = Series::new("".into(), missing);
+    Ok(rows
+        .filter(is_among("booking_id", missing).or(col("booking_id").is_null()))
+        .collect_with_engine(engine)?
+        .unwrap_single())
+}
+
 /// Rejects for every row of `df` (which has the source columns).
 pub(crate) fn rejects_of(
     df: &DataFrame,
@@ -194,21 +266,6 @@ pub(crate) fn rejects_of(
             raw: String::new(),
         })
         .collect())
-}
-
-/// The local year and month of a UTC-microsecond column.
-pub(crate) fn local_year_month(name: &str, tz: &TimeZone) -> [Expr; 2] {
-    // The wall-clock time, then its year and month: the zone is looked up
-    // once per value (polars evaluates the shared part once). Taken straight
-    // from a datetime with a zone, the year and the month each looked it up.
-    let dt = col(name)
-        .cast(DataType::Datetime(TimeUnit::Microseconds, Some(tz.clone())))
-        .dt()
-        .replace_time_zone(None, lit("raise"), NonExistent::Raise);
-    [
-        dt.clone().dt().year().alias("year"),
-        dt.dt().month().cast(DataType::UInt32).alias("month"),
-    ]
 }
 
 /// The local wall-clock time in `tz` of a UTC-microsecond instant.
@@ -294,8 +351,6 @@ pub fn audit(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> Result<Audit
 }
 
 fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit> {
-    let tz = TimeZone::opt_try_new(Some(p.tz.name()))?
-        .ok_or_else(|| polars_err!(ComputeError: "no time zone"))?;
     let mut rejects = Vec::new();
     let staged_engine = engine_for(staged.iter().all(|s| s.rows.memory_size().is_some()));
 
@@ -385,7 +440,7 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
         .unique(None, UniqueKeepStrategy::First);
 
     let baseline = step("rules: baseline", || {
-        baseline::baseline(&joined, attached_ids.clone(), &tz, engine)
+        baseline::baseline(&joined, attached_ids.clone(), p.tz, engine)
     })?;
 
     // The bookings with a detainer, materialized: see the module docs.
@@ -397,7 +452,7 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
     })?
     .unwrap_single();
     let months = step("rules: months", || {
-        month_counts(&joined, &cases, &tz, engine)
+        month_counts(&joined, &cases, p.tz, engine)
     })?;
     let (holds, mut r) = step("rules: holds", || build_holds(p, &cases, &attached, as_of))?;
     rejects.append(&mut r);
@@ -443,25 +498,22 @@ fn newest_time(joined: &LazyFrame, detainers: &LazyFrame, engine: Engine) -> Pol
 fn month_counts(
     joined: &LazyFrame,
     cases: &DataFrame,
-    tz: &TimeZone,
+    tz: chrono_tz::Tz,
     engine: Engine,
 ) -> PolarsResult<BTreeMap<(i32, u32), MonthCounts>> {
     let per_month = |bookings: LazyFrame| -> PolarsResult<Vec<((i32, u32), u64)>> {
         let df = bookings
-            .select(local_year_month("booked_at", tz))
-            .group_by([col("year"), col("month")])
+            .select([local::local_month_index("booked_at", tz, "month")])
+            .group_by([col("month")])
             .agg([len().alias("n")])
             .collect_with_engine(engine)?
             .unwrap_single();
-        let years = i64s(&df, "year")?;
         let months = i64s(&df, "month")?;
         let n = i64s(&df, "n")?;
         Ok((0..df.height())
             .filter_map(|i| {
-                Some((
-                    (years[i]? as i32, months[i]? as u32),
-                    n[i].unwrap_or(0) as u64,
-                ))
+                let month = local::month_of_index(i32::try_from(months[i]?).ok()?);
+                Some((month, n[i].unwrap_or(0) as u64))
             })
             .collect())
     };
@@ -664,21 +716,79 @@ fn build_holds(
 mod tests {
     use super::*;
 
+    fn ids(values: &[Option<&str>]) -> LazyFrame {
+        let n = values.len() as i64;
+        DataFrame::new(
+            values.len(),
+            vec![
+                Column::new("booking_id".into(), values.to_vec()),
+                Column::new("row".into(), (1..=n).collect::<Vec<_>>()),
+            ],
+        )
+        .unwrap()
+        .lazy()
+    }
+
+    #[test]
+    fn repeated_ids_are_the_ids_on_several_rows_each_once() {
+        let lf = ids(&[
+            Some("B1"),
+            Some("B2"),
+            None,
+            Some("B1"),
+            Some("B3"),
+            Some("B1"),
+            None,
+            Some("B3"),
+        ]);
+        // Nulls are no id (polars' joins never matched them either).
+        assert_eq!(repeated_ids(&lf, Engine::InMemory).unwrap(), ["B1", "B3"]);
+        assert!(
+            repeated_ids(&ids(&[Some("B1"), Some("B2")]), Engine::InMemory)
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn rows_without_id_are_an_anti_join() {
+        let rows = ids(&[
+            Some("B1"),
+            Some("B9"),
+            None,
+            Some("B2"),
+            Some("B9"),
+            Some("B8"),
+        ]);
+        let known = ids(&[Some("B2"), Some("B1"), None, Some("B3")]);
+        let got = rows_without_id(rows.clone(), &known, Engine::InMemory).unwrap();
+        let want = rows
+            .anti_join(known, col("booking_id"), col("booking_id"))
+            .collect()
+            .unwrap();
+        assert_eq!(i64s(&got, "row").unwrap(), i64s(&want, "row").unwrap());
+        assert_eq!(
+            i64s(&got, "row").unwrap(),
+            [Some(2), Some(3), Some(5), Some(6)]
+        );
+    }
+
     #[test]
     fn months_are_local_not_utc() {
         // 2019-02-01 04:00 UTC is 2019-01-31 20:00 in Los Angeles.
         let df =
             DataFrame::new(1, vec![Column::new("t".into(), [1_548_993_600_000_000i64])]).unwrap();
-        let tz = TimeZone::opt_try_new(Some("America/Los_Angeles"))
-            .unwrap()
-            .unwrap();
+        let la = chrono_tz::America::Los_Angeles;
         let out = df
             .lazy()
-            .select(local_year_month("t", &tz))
+            .select([
+                local::local_year("t", la, "year"),
+                local::local_month_index("t", la, "month"),
+            ])
             .collect()
             .unwrap();
         assert_eq!(i64s(&out, "year").unwrap(), [Some(2019)]);
-        assert_eq!(i64s(&out, "month").unwrap(), [Some(1)]);
+        assert_eq!(i64s(&out, "month").unwrap(), [Some(2019 * 12)]);
         assert_eq!(
             local_date(1_548_993_600_000_000, &chrono_tz::America::Los_Angeles).to_string(),
             "2019-01-31"
@@ -687,29 +797,48 @@ mod tests {
 
     #[test]
     fn local_months_agree_with_the_zone_at_every_clock_change() {
-        // Every 37 minutes of 2011 to 2020 (each clock change and month
-        // end passes by), and a null, against chrono-tz's own local date.
-        let la = chrono_tz::America::Los_Angeles;
-        let start = 1_293_840_000_000_000i64; // 2011-01-01 00:00 UTC
-        let times: Vec<Option<i64>> = (0..142_000i64)
-            .map(|i| Some(start + i * 37 * 60_000_000))
+        // Every 37 minutes of 1966 to 1975 and of 2011 to 2020 (each clock
+        // change and month end passes by), and a null, against chrono-tz's
+        // own local date, in zones west and east of UTC, with half-hour and
+        // 45-minute offsets, and with southern summers.
+        let starts = [
+            -126_230_400_000_000i64,  // 1966-01-01 00:00 UTC
+            1_293_840_000_000_000i64, // 2011-01-01 00:00 UTC
+        ];
+        let times: Vec<Option<i64>> = starts
+            .iter()
+            .flat_map(|s| (0..142_000i64).map(move |i| Some(s + i * 37 * 60_000_000)))
             .chain([None])
             .collect();
         let df = DataFrame::new(times.len(), vec![Column::new("t".into(), times.clone())]).unwrap();
-        let tz = TimeZone::opt_try_new(Some(la.name())).unwrap().unwrap();
-        let out = df
-            .lazy()
-            .select(local_year_month("t", &tz))
-            .collect()
-            .unwrap();
-        let years = i64s(&out, "year").unwrap();
-        let months = i64s(&out, "month").unwrap();
-        for (i, t) in times.iter().enumerate() {
-            let want = t.map(|t| {
-                let d = local_date(t, &la);
-                (i64::from(d.year()), i64::from(d.month()))
-            });
-            assert_eq!(years[i].zip(months[i]), want, "at {t:?}");
+        for zone in [
+            chrono_tz::America::Los_Angeles,
+            chrono_tz::America::St_Johns,
+            chrono_tz::Europe::London,
+            chrono_tz::Australia::Adelaide,
+            chrono_tz::Pacific::Chatham,
+            chrono_tz::UTC,
+        ] {
+            let out = df
+                .clone()
+                .lazy()
+                .select([
+                    local::local_year("t", zone, "year"),
+                    local::local_month_index("t", zone, "month"),
+                ])
+                .collect()
+                .unwrap();
+            let years = i64s(&out, "year").unwrap();
+            let months = i64s(&out, "month").unwrap();
+            for (i, t) in times.iter().enumerate() {
+                let want = t.map(|t| {
+                    let d = local_date(t, &zone);
+                    (d.year(), d.month())
+                });
+                let got = months[i].map(|m| local::month_of_index(m as i32));
+                assert_eq!(got, want, "{zone} at {t:?}");
+                assert_eq!(years[i], want.map(|w| i64::from(w.0)), "{zone} at {t:?}");
+            }
         }
     }
 }
