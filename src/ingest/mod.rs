@@ -361,6 +361,18 @@ struct Stager<'p> {
     batch: RowBatch,
     rejects: Vec<Reject>,
     stats: FileStats,
+    /// The allocation of a record's parsed values, kept from one record to
+    /// the next (see [`reuse`]).
+    values: Vec<Option<Value<'static>>>,
+}
+
+/// An empty vector with `v`'s allocation, for values of another lifetime.
+/// Collecting a vector's own `into_iter().map(..)` reuses its allocation
+/// (the standard library collects in place when the element sizes agree);
+/// a record's values so cost no allocation and no free.
+fn reuse<'a, 'b>(mut v: Vec<Option<Value<'a>>>) -> Vec<Option<Value<'b>>> {
+    v.clear();
+    v.into_iter().map(|_| None).collect()
 }
 
 /// Stages one input file for every input in `inputs` that reads it (they
@@ -573,6 +585,7 @@ fn stager<'p>(
             rejected: BTreeMap::new(),
             unmapped: BTreeMap::new(),
         },
+        values: Vec::new(),
     })
 }
 
@@ -636,7 +649,8 @@ impl Stager<'_> {
         };
 
         let nulls = &self.input.null_values;
-        let mut values: Vec<Option<Value<'_>>> = Vec::with_capacity(self.mapped.len());
+        let mut values: Vec<Option<Value<'_>>> = reuse(std::mem::take(&mut self.values));
+        values.reserve(self.mapped.len());
         let mut failure: Option<(&'static str, String)> = None;
         for m in &self.mapped {
             let text = |p: usize| -> Option<&str> {
@@ -747,6 +761,7 @@ impl Stager<'_> {
         for (b, pos) in self.batch.builders.iter_mut().zip(&self.field_map) {
             b.push(pos.and_then(|p| values[p].take()));
         }
+        self.values = reuse(values);
         self.flush_if_full()
     }
 
