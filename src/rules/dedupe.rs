@@ -47,13 +47,6 @@ pub fn dedupe(staged: &[Staged], table: Table, engine: Engine) -> PolarsResult<D
         )
         .collect_with_engine(engine)?
         .unwrap_single();
-    if rows.height() == 0 {
-        return Ok(Deduped {
-            clean: lf,
-            rejects: Vec::new(),
-            conflicting_ids: Vec::new(),
-        });
-    }
     let ids = strs(&rows, "booking_id")?;
     let files = strs(&rows, SOURCE_FILE)?;
     let row_nos = super::frame::i64s(&rows, SOURCE_ROW)?;
