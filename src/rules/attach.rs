@@ -33,30 +33,13 @@ pub fn attach(
         col("released_at"),
     ]);
     // The detainers given by booking id (a small table), split by whether
-    // their booking is among the usable ones: the bookings' ids are probed
-    // once against the detainers' few ids, where an anti- and a semi-join
-    // each hashed every booking id.
+    // their booking is among the usable ones.
     let by_booking = detainers
         .clone()
         .filter(col("booking_id").is_not_null())
         .collect_with_engine(engine)?
         .unwrap_single();
-    let wanted = by_booking
-        .column("booking_id")?
-        .as_materialized_series()
-        .unique()?;
-    let found = b
-        .clone()
-        .select([col("booking_id")])
-        .filter(super::is_among("booking_id", wanted))
-        .collect_with_engine(engine)?
-        .unwrap_single();
-    let found = found.column("booking_id")?.as_materialized_series().clone();
-    let orphans = by_booking
-        .clone()
-        .lazy()
-        .filter(super::not_in("booking_id", found.clone()))
-        .collect()?;
+    let orphans = super::rows_without_id(by_booking.clone().lazy(), &b, engine)?;
     let mut rejects = rejects_of(
         &orphans,
         Table::Detainers,
@@ -66,9 +49,10 @@ pub fn attach(
         "no_booking",
         |_| "no usable booking with this booking_id".to_string(),
     )?;
+    let orphan_ids = orphans.column("booking_id")?.as_materialized_series();
     let attached_b = by_booking
         .lazy()
-        .filter(super::is_among("booking_id", found))
+        .filter(super::not_in("booking_id", orphan_ids.clone()))
         .collect()?;
 
     let by_person = detainers

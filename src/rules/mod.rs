@@ -218,25 +218,24 @@ pub(crate) fn repeated_ids(lf: &LazyFrame, engine: Engine) -> PolarsResult<Vec<S
 
 /// The rows of `rows` whose `booking_id` is null or not among the ids of
 /// `known`, as an anti-join on `booking_id` gives them, in their order. The
-/// ids are compared in a hash set of `known`'s ids: polars' anti-join built
-/// a join table of them.
+/// ids of `rows` go into a hash set and `known`'s ids are taken out of it:
+/// each id is hashed once, and a small `rows` (the detainers) costs only a
+/// look-up per known id. polars' anti-join built a join table of every
+/// known id.
 pub(crate) fn rows_without_id(
     rows: LazyFrame,
     known: &LazyFrame,
     engine: Engine,
 ) -> PolarsResult<DataFrame> {
-    let known = id_column(known, engine)?;
-    let known = known.column("booking_id")?.str()?;
-    let mut set: PlHashSet<&str> = PlHashSet::with_capacity(known.len());
-    each_id(known, |id| {
-        set.insert(id);
-    });
     let ids = id_column(&rows, engine)?;
-    let mut missing: PlHashSet<&str> = PlHashSet::new();
-    each_id(ids.column("booking_id")?.str()?, |id| {
-        if !set.contains(id) {
-            missing.insert(id);
-        }
+    let ids = ids.column("booking_id")?.str()?;
+    let mut missing: PlHashSet<&str> = PlHashSet::with_capacity(ids.len());
+    each_id(ids, |id| {
+        missing.insert(id);
+    });
+    let known = id_column(known, engine)?;
+    each_id(known.column("booking_id")?.str()?, |id| {
+        missing.remove(id);
     });
     let mut missing: Vec<&str> = missing.into_iter().collect();
     missing.sort_unstable();
