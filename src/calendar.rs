@@ -229,23 +229,33 @@ mod tests {
 
     #[test]
     fn holidays_match_independent_table_2010_to_2030() {
-        // The fixture lists each holiday's statutory date and, when that is a
-        // weekend, the observed weekday as a separate row.
-        let expected: BTreeSet<(NaiveDate, String)> =
-            fixture().into_iter().map(|(d, n, _)| (d, n)).collect();
+        // The fixture lists each holiday's statutory date (is_observed_day
+        // false) and, when that is a weekend, the weekday that stands in for
+        // it as a separate row (is_observed_day true).
+        let expected: BTreeSet<(NaiveDate, String, bool)> = fixture().into_iter().collect();
         let mut computed = BTreeSet::new();
-        for year in 2010..=2030 {
+        for year in 2009..=2031 {
             for h in federal_holidays(year) {
-                computed.insert((h.date, h.name.to_string()));
+                computed.insert((h.date, h.name.to_string(), false));
                 if h.observed != h.date {
-                    computed.insert((h.observed, h.name.to_string()));
+                    computed.insert((h.observed, h.name.to_string(), true));
                 }
             }
         }
         // The table is clipped to 2010-01-01..2030-12-31; New Year's Day 2011
         // observed on 2010-12-31 is in it, an observed day in 2009 would not be.
-        computed.retain(|(d, _)| d.year() >= 2010 && d.year() <= 2030);
+        computed.retain(|(d, _, _)| d.year() >= 2010 && d.year() <= 2030);
         assert_eq!(computed, expected);
+        // Its weekday column agrees with the dates (a check of the fixture).
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/us_federal_holidays_2010_2030.csv"
+        );
+        for line in std::fs::read_to_string(path).unwrap().lines().skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            let d = NaiveDate::parse_from_str(f[0], "%Y-%m-%d").unwrap();
+            assert_eq!(d.weekday().to_string(), f[1], "{line}");
+        }
     }
 
     #[test]

@@ -92,6 +92,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::from(1)
             })
         }
+        Command::Explain { out, booking_id } => {
+            print!("{}", cmd::explain::explain(&out, &booking_id)?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Generate {
             seed,
             counties,

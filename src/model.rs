@@ -218,9 +218,43 @@ impl DateOnly {
     }
 }
 
+/// Which instant an ambiguous local time (the hour repeated when clocks go
+/// back) is read as (SPEC 3.4): the one that gives the shorter hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fold {
+    Earlier,
+    Later,
+}
+
+impl Fold {
+    /// Times that start a hold or its eligibility read late; times that end
+    /// one read early.
+    pub fn for_field(field: &str) -> Fold {
+        match field {
+            "booked_at" | "eligible_at" | "charge_released_at" | "lodged_at" => Fold::Later,
+            _ => Fold::Earlier,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ambiguous_times_read_the_way_that_shortens_a_hold() {
+        for f in [
+            "booked_at",
+            "eligible_at",
+            "charge_released_at",
+            "lodged_at",
+        ] {
+            assert_eq!(Fold::for_field(f), Fold::Later, "{f}");
+        }
+        for f in ["released_at", "lifted_at", "ice_custody_at"] {
+            assert_eq!(Fold::for_field(f), Fold::Earlier, "{f}");
+        }
+    }
 
     #[test]
     fn coded_fields_know_their_categories() {

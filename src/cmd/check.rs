@@ -33,6 +33,17 @@ pub fn check(pipeline_args: &[PathBuf], progress: &Progress) -> anyhow::Result<(
             for (reason, n) in &f.rejected_by_reason {
                 let _ = writeln!(text, "      rejected {reason}: {n}");
             }
+            for (field, n) in &f.stats.empty_codes {
+                let cat = p
+                    .codes
+                    .get(field)
+                    .and_then(|c| c.get(""))
+                    .map_or("", String::as_str);
+                let _ = writeln!(
+                    text,
+                    "      empty {field}: {n} fields read as `{cat}` (the \"\" code of [codes.{field}])"
+                );
+            }
             for (field, codes) in &f.stats.unmapped {
                 for (code, n) in codes {
                     let _ = writeln!(
@@ -42,14 +53,30 @@ pub fn check(pipeline_args: &[PathBuf], progress: &Progress) -> anyhow::Result<(
                 }
             }
         }
+        for line in warnings(c) {
+            let _ = writeln!(text, "  warning: {line}");
+        }
         let holds = &c.audit.holds;
+        let count = |f: &dyn Fn(&crate::rules::Hold) -> bool| holds.iter().filter(|h| f(h)).count();
+        let grace = p.rules.grace_minutes;
         let _ = writeln!(
             text,
             "  {} holds, {} flagged; as_of {} ({})",
             holds.len(),
-            holds.iter().filter(|h| h.flagged).count(),
+            count(&|h| h.flagged),
             crate::outputs::local_text(c.audit.as_of, &p.tz),
             c.audit.as_of_source
+        );
+        // Method rule 12: what the rules set aside, next to what they found.
+        let _ = writeln!(
+            text,
+            "  doubts: {} with an unknown warrant (not flagged), {} eligibility_unknown, {} \
+             release_unknown, {} open",
+            count(&|h| h.warrant_status == "unknown"
+                && h.unwarranted_minutes.is_some_and(|u| u > grace)),
+            count(&|h| h.status == "eligibility_unknown"),
+            count(&|h| h.status == "release_unknown"),
+            count(&|h| h.status == "open"),
         );
         for line in over_reject_rate(c) {
             ok = false;
@@ -57,4 +84,44 @@ pub fn check(pipeline_args: &[PathBuf], progress: &Progress) -> anyhow::Result<(
         }
     }
     Ok((text, ok))
+}
+
+/// What in a pipeline leaves the audit unable to flag what it should
+/// (SPEC 3.12): no warrant column, and `""` codes that never matched.
+pub fn warnings(c: &super::County) -> Vec<String> {
+    let p = &c.pipeline;
+    let mut out = Vec::new();
+    let maps = |field: &str| {
+        p.inputs
+            .iter()
+            .any(|i| i.columns.iter().any(|m| m.field.name == field))
+    };
+    if !maps("warrant") {
+        out.push(match p.rules.missing_warrant.as_str() {
+            "unknown" => "no input maps a `warrant` column: every warrant is unknown and no \
+                          hold can be flagged (map the export's warrant column; if the county \
+                          records none, rules.missing_warrant says how to read it)"
+                .to_string(),
+            other => format!(
+                "no input maps a `warrant` column: every warrant is read as `{other}` \
+                 (rules.missing_warrant)"
+            ),
+        });
+    }
+    for (field, codes) in &p.codes {
+        if !codes.contains_key("") {
+            continue;
+        }
+        let matched: u64 = c
+            .files
+            .iter()
+            .filter_map(|f| f.stats.empty_codes.get(field))
+            .sum();
+        if matched == 0 {
+            out.push(format!(
+                "[codes.{field}] maps \"\" but no input had an empty `{field}` field"
+            ));
+        }
+    }
+    out
 }

@@ -3,6 +3,7 @@
 //! reconcile row counts.
 
 pub mod check;
+pub mod explain;
 pub mod generate;
 pub mod run;
 

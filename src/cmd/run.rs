@@ -123,6 +123,17 @@ fn write_county(
         partial,
     )?);
     drop(df);
+    let mut df = outputs::holds::hold_detainers_frame(&c.pipeline, &c.audit.holds, &opts.privacy)
+        .map_err(polars_at(out))?;
+    written.push(private(
+        outputs::write_parquet(
+            partial,
+            &format!("hold_detainers/county={slug}/part-0.parquet"),
+            &mut df,
+        )?,
+        partial,
+    )?);
+    drop(df);
     let mut df = pseudonymize_raw(&c.rejects, &opts.privacy).map_err(polars_at(out))?;
     written.push(private(
         outputs::write_parquet(
@@ -528,6 +539,7 @@ fn manifest(counties: &[Done], written: Vec<Written>) -> Result<Manifest, Output
                         rows_rejected: f.rows_rejected,
                         rejected_by_reason: f.rejected_by_reason.clone(),
                         unmapped_codes: f.stats.unmapped.clone(),
+                        empty_codes: f.stats.empty_codes.clone(),
                     })
                     .collect(),
             })
@@ -540,6 +552,7 @@ fn manifest(counties: &[Done], written: Vec<Written>) -> Result<Manifest, Output
             timezone: p.tz.name().to_string(),
             as_of: outputs::local_text(c.as_of, &p.tz),
             as_of_source: c.as_of_source.to_string(),
+            rules: RulesEntry::of(&p.rules),
             inputs,
         });
     }

@@ -76,6 +76,15 @@ pub struct Pipeline {
     pub class: Class,
 }
 
+impl Pipeline {
+    /// `as_of` (a local time) as a UTC instant; in the hour repeated when
+    /// clocks go back, the earlier one, which ends open holds sooner (SPEC
+    /// 3.4). `None` only in the skipped hour, which validation refuses.
+    pub fn as_of_utc(&self, local: NaiveDateTime) -> Option<i64> {
+        crate::ingest::parse::local_to_utc_micros(local, &self.tz, crate::model::Fold::Earlier).ok()
+    }
+}
+
 /// Who is in the class list (issue 4 of the project; defaults reproduce
 /// SPEC 6: every person with a flagged hold).
 #[derive(Debug, Clone)]

@@ -21,6 +21,7 @@ pub use store::{MemoryBudget, Reservation, StagedData};
 use crate::config::{ColumnMap, Input, Pipeline};
 use crate::model::{Kind, Table};
 use crate::progress::Task;
+use chrono::Datelike;
 use parse::{CodeMap, DateParser, DateTimeParser, FieldError};
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
@@ -90,6 +91,8 @@ pub struct FileStats {
     pub rejected: BTreeMap<String, u64>,
     /// Coded field → source code that no `[codes.*]` entry maps → count.
     pub unmapped: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Coded field → empty (or null-valued) fields mapped by its `""` code.
+    pub empty_codes: BTreeMap<String, u64>,
 }
 
 /// One input file staged: its table's rows and its rejects, in memory or as
@@ -104,6 +107,10 @@ pub struct Staged {
     /// Byte offset of each data row (CSV only; row `n` at index `n - 1`), to
     /// read a row's raw text again when the rules reject it.
     pub offsets: Option<Arc<Vec<u64>>>,
+    /// The booking ids that can still be read from the rows rejected here
+    /// (releases and charges only): a rejected release or charge row leaves
+    /// its booking's hold unmeasured (SPEC 3.1, 3.2).
+    pub rejected_ids: Vec<String>,
 }
 
 /// Columns every staged table starts with.
@@ -364,6 +371,14 @@ struct Stager<'p> {
     /// The allocation of a record's parsed values, kept from one record to
     /// the next (see [`reuse`]).
     values: Vec<Option<Value<'static>>>,
+    /// Header position of the booking id, for a table whose rejected rows
+    /// must name their booking (releases, charges).
+    id_position: Option<usize>,
+    rejected_ids: Vec<String>,
+    /// Positions among `mapped` of `dob` and `booked_at`, for a date of
+    /// birth read from a two-digit year (see [`Stager::pivot_dob`]).
+    dob: Option<usize>,
+    booked: Option<usize>,
 }
 
 /// An empty vector with `v`'s allocation, for values of another lifetime.
@@ -413,9 +428,7 @@ pub fn stage_file(
     )
     .map_err(|e| vec![e])?;
 
-    let as_of = pipeline
-        .as_of
-        .and_then(|t| parse::local_to_utc_micros(t, &pipeline.tz).ok());
+    let as_of = pipeline.as_of.and_then(|t| pipeline.as_of_utc(t));
 
     // Resolve every mapped header before reading data: a missing column is a
     // configuration error, reported with the columns that do exist.
@@ -534,6 +547,7 @@ fn stager<'p>(
                     &map.formats,
                     pipeline.rules.date_only(map.field.name),
                     pipeline.tz,
+                    crate::model::Fold::for_field(map.field.name),
                 )
                 .with_latest(as_of),
             ),
@@ -565,6 +579,12 @@ fn stager<'p>(
         reject_schema(),
         budget,
     );
+    let position = |name: &str| mapped.iter().position(|m| m.map.field.name == name);
+    let id_position = match input.table {
+        Table::Releases | Table::Charges => position("booking_id").map(|i| mapped[i].positions[0]),
+        Table::Bookings | Table::Detainers => None,
+    };
+    let (dob, booked) = (position("dob"), position("booked_at"));
     Ok(Stager {
         input,
         mapped,
@@ -584,8 +604,13 @@ fn stager<'p>(
             rows_in: 0,
             rejected: BTreeMap::new(),
             unmapped: BTreeMap::new(),
+            empty_codes: BTreeMap::new(),
         },
         values: Vec::new(),
+        id_position,
+        rejected_ids: Vec::new(),
+        dob,
+        booked,
     })
 }
 
@@ -628,6 +653,9 @@ impl Stager<'_> {
                     format!("expected {expected} fields as in the header, found {found}"),
                     &|| raw_json(header, f),
                 );
+                // Its fields may have shifted: any of them may be the id.
+                let ids: Vec<&str> = f.iter().map(String::as_str).collect();
+                self.note_rejected(&ids, true);
                 return self.flush_if_full();
             }
             source::Fields::InvalidUtf8 {
@@ -644,6 +672,8 @@ impl Stager<'_> {
                     ),
                     &|| raw_json(header, f),
                 );
+                let ids: Vec<&str> = f.iter().map(String::as_str).collect();
+                self.note_rejected(&ids, false);
                 return self.flush_if_full();
             }
         };
@@ -652,13 +682,34 @@ impl Stager<'_> {
         let mut values: Vec<Option<Value<'_>>> = reuse(std::mem::take(&mut self.values));
         values.reserve(self.mapped.len());
         let mut failure: Option<(&'static str, String)> = None;
+        let mut dob_two_digits = false;
         for m in &self.mapped {
             let text = |p: usize| -> Option<&str> {
                 let t = texts.get(p).map(|c| parse::trim(c))?;
                 (!t.is_empty() && !nulls.iter().any(|n| n == t)).then_some(t)
             };
             let Some(first) = text(m.positions[0]) else {
-                values.push(None);
+                // A `""` code maps the empty fields of its column (SPEC 2.1).
+                let empty = match &m.reader {
+                    FieldReader::Coded(c) => c.empty(),
+                    _ => None,
+                };
+                match empty {
+                    Some(cat) => {
+                        *self
+                            .stats
+                            .empty_codes
+                            .entry(m.map.field.name.to_string())
+                            .or_default() += 1;
+                        values.push(match (m.map.field.kind, cat) {
+                            (Kind::Bool, "true") => Some(Value::Bool(true)),
+                            (Kind::Bool, "false") => Some(Value::Bool(false)),
+                            (Kind::Bool, _) => None,
+                            _ => Some(Value::Str(cat)),
+                        });
+                    }
+                    None => values.push(None),
+                }
                 continue;
             };
             // A date and a time in two columns are read as one value.
@@ -681,7 +732,10 @@ impl Stager<'_> {
                     None => Value::Str(first),
                 }),
                 FieldReader::DateTime(p) => p.parse_utc_micros(t).map(Value::I64),
-                FieldReader::Date(p) => p.parse_days(t).map(Value::Date),
+                FieldReader::Date(p) => p.parse(t).map(|(days, two_digits)| {
+                    dob_two_digits |= two_digits;
+                    Value::Date(days)
+                }),
                 FieldReader::Decimal => parse::parse_decimal(t)
                     .map(Value::F64)
                     .ok_or(FieldError::Unparseable),
@@ -753,7 +807,13 @@ impl Stager<'_> {
                 raw_json(header, &owned)
             };
             reject(reason, detail, &owned);
+            let ids: Vec<&str> = texts.iter().map(|c| c.as_ref()).collect();
+            self.values = reuse(values);
+            self.note_rejected(&ids, false);
             return self.flush_if_full();
+        }
+        if dob_two_digits {
+            self.pivot_dob(&mut values);
         }
 
         self.batch.rows.push(record.row as i64);
@@ -763,6 +823,48 @@ impl Stager<'_> {
         }
         self.values = reuse(values);
         self.flush_if_full()
+    }
+
+    /// Keeps the booking id a rejected row of `fields` names, if it can be
+    /// read: the field in the id's column, or, for a row whose fields may
+    /// have shifted (`ragged`), every field that is not empty (ids that name
+    /// no booking match nothing; an id wrongly taken can only leave a hold
+    /// unmeasured, never lengthen one).
+    fn note_rejected(&mut self, fields: &[&str], ragged: bool) {
+        let Some(pos) = self.id_position else {
+            return;
+        };
+        let nulls = &self.input.null_values;
+        let usable = |t: &&str| !t.is_empty() && !nulls.iter().any(|n| n == t);
+        if ragged {
+            self.rejected_ids.extend(
+                fields
+                    .iter()
+                    .map(|f| parse::trim(f))
+                    .filter(usable)
+                    .map(str::to_string),
+            );
+        } else if let Some(id) = fields.get(pos).map(|f| parse::trim(f)).filter(usable) {
+            self.rejected_ids.push(id.to_string());
+        }
+    }
+
+    /// A date of birth read from a two-digit year is never after the
+    /// booking: one that would be is taken a century earlier (`%y` reads
+    /// 00-69 as 2000-2069). Called only for a date read from two digits.
+    fn pivot_dob(&self, values: &mut [Option<Value<'_>>]) {
+        let (Some(d), Some(b)) = (self.dob, self.booked) else {
+            return;
+        };
+        if let (Some(Value::Date(dob)), Some(Value::I64(booked))) = (&values[d], &values[b]) {
+            let booked_day = booked.div_euclid(86_400_000_000) as i32;
+            if *dob > booked_day {
+                let date = crate::model::date_from_days(*dob);
+                if let Some(earlier) = date.with_year(date.year() - 100) {
+                    values[d] = Some(Value::Date(crate::model::days_from_date(earlier)));
+                }
+            }
+        }
     }
 
     fn flush_if_full(&mut self) -> Result<(), IngestError> {
@@ -801,6 +903,7 @@ impl Stager<'_> {
             rejects,
             stats: self.stats,
             offsets,
+            rejected_ids: self.rejected_ids,
         })
     }
 }

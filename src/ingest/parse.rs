@@ -2,7 +2,7 @@
 //! format lists, date-only readings and time zone, dates, decimals, flags and
 //! codes. Pure functions over strings; no file or polars code here.
 
-use crate::model::{DateOnly, UNKNOWN};
+use crate::model::{DateOnly, Fold, UNKNOWN};
 use chrono::format::{parse, Fixed, Item, Numeric, Parsed, StrftimeItems};
 use chrono::{
     Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone,
@@ -220,7 +220,7 @@ fn compile(fmt: &str) -> Option<Compiled> {
 
 /// Parses datetimes for one field: formats compiled once, tried in order;
 /// a date without a time read per `date_only`; local time turned into a UTC
-/// instant in `tz` (ambiguous: earliest; non-existent: an error).
+/// instant in `tz` (ambiguous: per `fold`; non-existent: an error).
 pub struct DateTimeParser {
     formats: Vec<Compiled>,
     /// The date part of each format that has a time (the text before its
@@ -228,6 +228,7 @@ pub struct DateTimeParser {
     date_parts: Vec<Compiled>,
     date_only: DateOnly,
     tz: Tz,
+    fold: Fold,
     min_year: i32,
     max_year: i32,
     /// No event can be later than the export (`as_of`, UTC microseconds).
@@ -248,7 +249,7 @@ const DAY_SLOTS: usize = 1024;
 const NO_DAY: i32 = i32::MIN;
 
 impl DateTimeParser {
-    pub fn new(formats: &[String], date_only: DateOnly, tz: Tz) -> Self {
+    pub fn new(formats: &[String], date_only: DateOnly, tz: Tz, fold: Fold) -> Self {
         let compiled: Vec<Compiled> = formats.iter().filter_map(|f| compile(f)).collect();
         let mut date_parts = Vec::new();
         for f in formats {
@@ -265,6 +266,7 @@ impl DateTimeParser {
             date_parts,
             date_only,
             tz,
+            fold,
             min_year: 1980,
             max_year: 2100,
             latest: None,
@@ -402,18 +404,21 @@ impl DateTimeParser {
         match offset {
             Some(o) => Ok((local.and_utc().timestamp() - i64::from(o)) * 1_000_000
                 + i64::from(local.and_utc().timestamp_subsec_micros())),
-            None => local_to_utc_micros(local, &self.tz),
+            None => local_to_utc_micros(local, &self.tz, self.fold),
         }
     }
 }
 
-/// SPEC 3.3: an ambiguous local time (the repeated hour in November) takes
-/// the earlier instant; a non-existent one (the skipped hour in March) is an
-/// error, never shifted.
-pub fn local_to_utc_micros(local: NaiveDateTime, tz: &Tz) -> Result<i64, FieldError> {
+/// SPEC 3.4: an ambiguous local time (the repeated hour in November) takes
+/// the instant `fold` says; a non-existent one (the skipped hour in March) is
+/// an error, never shifted.
+pub fn local_to_utc_micros(local: NaiveDateTime, tz: &Tz, fold: Fold) -> Result<i64, FieldError> {
     match tz.from_local_datetime(&local) {
         LocalResult::Single(dt) => Ok(dt.timestamp_micros()),
-        LocalResult::Ambiguous(earliest, _) => Ok(earliest.timestamp_micros()),
+        LocalResult::Ambiguous(earliest, latest) => Ok(match fold {
+            Fold::Earlier => earliest.timestamp_micros(),
+            Fold::Later => latest.timestamp_micros(),
+        }),
         LocalResult::None => Err(FieldError::NonExistentLocalTime(local)),
     }
 }
@@ -456,24 +461,34 @@ impl DateParser {
 
     /// Days since 1970-01-01.
     pub fn parse_days(&self, text: &str) -> Result<i32, FieldError> {
+        self.parse(text).map(|(days, _)| days)
+    }
+
+    /// Days since 1970-01-01, and whether the year was read from two digits
+    /// (`%y`), which the caller may need to move a century back.
+    pub fn parse(&self, text: &str) -> Result<(i32, bool), FieldError> {
         let text = trim(text);
-        let date = self
+        let (date, two_digits) = self
             .formats
             .iter()
             .find_map(|f| {
+                let two_digits = f
+                    .items
+                    .iter()
+                    .any(|i| matches!(i, Item::Numeric(Numeric::YearMod100, _)));
                 if let Some(dt) = f.fast.as_ref().and_then(|fast| fast.parse(text)) {
-                    return Some(dt.date());
+                    return Some((dt.date(), two_digits));
                 }
                 let mut p = Parsed::new();
                 parse(&mut p, text, f.items.iter()).ok()?;
-                p.to_naive_date().ok()
+                p.to_naive_date().ok().map(|d| (d, two_digits))
             })
-            .or_else(|| excel_serial(text).map(|r| r.map_or_else(|d| d, |dt| dt.date())))
+            .or_else(|| excel_serial(text).map(|r| (r.map_or_else(|d| d, |dt| dt.date()), false)))
             .ok_or(FieldError::Unparseable)?;
         if date.year() < 1900 || date.year() > 2100 {
             return Err(FieldError::OutOfRange(date.year()));
         }
-        Ok(crate::model::days_from_date(date))
+        Ok((crate::model::days_from_date(date), two_digits))
     }
 }
 
@@ -501,6 +516,8 @@ pub struct CodeMap {
     folded: HashMap<String, String>,
     /// Bool fields without a codes table read the usual spellings of yes/no.
     bool_defaults: bool,
+    /// The `""` code's category.
+    empty: Option<String>,
 }
 
 impl CodeMap {
@@ -512,10 +529,17 @@ impl CodeMap {
             folded.insert(code.trim().to_lowercase(), cat.clone());
         }
         CodeMap {
-            bool_defaults: is_bool && exact.is_empty(),
+            bool_defaults: is_bool && exact.keys().all(String::is_empty),
+            empty: exact.get("").cloned(),
             exact,
             folded,
         }
+    }
+
+    /// The category of an empty (or null-valued) field: the `""` code's,
+    /// if the table has one (SPEC 2.1).
+    pub fn empty(&self) -> Option<&str> {
+        self.empty.as_deref()
     }
 
     /// The category of a code, and whether it was mapped.
@@ -546,7 +570,7 @@ mod tests {
 
     fn p(formats: &[&str], date_only: DateOnly) -> DateTimeParser {
         let f: Vec<String> = formats.iter().map(|s| s.to_string()).collect();
-        DateTimeParser::new(&f, date_only, LA)
+        DateTimeParser::new(&f, date_only, LA, Fold::Earlier)
     }
 
     fn utc(s: &str) -> i64 {
@@ -680,14 +704,15 @@ mod tests {
             chrono_tz::America::St_Johns,
             chrono_tz::Asia::Kolkata,
         ] {
-            let parser = DateTimeParser::new(&[], DateOnly::StartOfDay, tz);
+            let parser = DateTimeParser::new(&[], DateOnly::StartOfDay, tz, Fold::Earlier);
             let start = NaiveDate::from_ymd_opt(2011, 1, 1)
                 .unwrap()
                 .and_time(NaiveTime::MIN);
             // Every 10 minutes of 2011-2019 (with cache hits from day two).
             let mut t = start;
             while t.year() < 2020 {
-                assert_eq!(parser.to_utc(t), local_to_utc_micros(t, &tz), "{t} in {tz}");
+                let want = local_to_utc_micros(t, &tz, Fold::Earlier);
+                assert_eq!(parser.to_utc(t), want, "{t} in {tz}");
                 t += Duration::minutes(10);
             }
         }
@@ -732,16 +757,37 @@ mod tests {
     }
 
     #[test]
-    fn dst_gap_is_an_error_and_overlap_takes_the_earlier_instant() {
+    fn dst_gap_is_an_error_and_overlap_takes_the_fields_instant() {
         let parser = p(&["%Y-%m-%d %H:%M"], DateOnly::StartOfDay);
         assert!(matches!(
             parser.parse_utc_micros("2019-03-10 02:30"),
             Err(FieldError::NonExistentLocalTime(_))
         ));
-        // 01:30 on 2019-11-03 happens twice; PDT (UTC-7) comes first.
+        // 01:30 on 2019-11-03 happens twice: PDT (UTC-7) first, then PST
+        // (UTC-8). A time that ends a hold reads the first, one that starts
+        // it the second.
         assert_eq!(
             parser.parse_utc_micros("2019-11-03 01:30").unwrap(),
             utc("2019-11-03 08:30:00")
+        );
+        let later = DateTimeParser::new(
+            &["%Y-%m-%d %H:%M".to_string()],
+            DateOnly::StartOfDay,
+            LA,
+            Fold::Later,
+        );
+        assert_eq!(
+            later.parse_utc_micros("2019-11-03 01:30").unwrap(),
+            utc("2019-11-03 09:30:00")
+        );
+        // Either way an hour before and after is one instant.
+        assert_eq!(
+            later.parse_utc_micros("2019-11-03 00:30").unwrap(),
+            utc("2019-11-03 07:30:00")
+        );
+        assert_eq!(
+            later.parse_utc_micros("2019-11-03 02:30").unwrap(),
+            utc("2019-11-03 10:30:00")
         );
     }
 

@@ -1,8 +1,9 @@
 //! The class-member list (SPEC 6): one row per person with a flagged hold.
 //!
-//! `days_held` counts each started 24 hours of each flagged hold (a hold of
-//! 25 hours is 2 days); `damages_estimate` is `per_day * days_held`, at most
-//! `cap` (the *Roy v. County of Los Angeles* settlement terms by default).
+//! `days_held` counts each started 24 hours of the unwarranted part of each
+//! flagged hold (25 unwarranted hours are 2 days); `damages_estimate` is
+//! `per_day * days_held`, at most `cap` (the *Roy v. County of Los Angeles*
+//! settlement terms by default).
 
 use crate::config::{Pipeline, Subclass, SubclassValue};
 use crate::rules::Hold;
@@ -63,8 +64,8 @@ pub fn in_subclass(sc: &Subclass, h: &Hold) -> bool {
         "transferred_to_ice" => flag(Some(h.transferred_to_ice)),
         "final_order" => flag(h.final_order),
         "bail_status" => text(h.bail_status.as_deref()),
-        "form" => text(Some(&h.form)),
-        "warrant_status" => text(Some(&h.warrant_status)),
+        "form" => text(h.form.as_deref()),
+        "warrant_status" => text(Some(h.warrant_status)),
         "regime" => text(Some(h.regime)),
         "status" => text(Some(h.status)),
         "release_reason" => text(h.release_reason.as_deref()),
@@ -83,6 +84,13 @@ pub fn subclass_value(m: &Member, name: &str) -> Option<bool> {
 
 const MINUTES_PER_DAY: i64 = 24 * 60;
 
+/// The days a flagged hold counts for damages: each started 24 hours of its
+/// unwarranted part (SPEC 3.7).
+pub fn days_held(h: &Hold) -> i64 {
+    let m = h.unwarranted_minutes.unwrap_or(0);
+    (m + MINUTES_PER_DAY - 1) / MINUTES_PER_DAY
+}
+
 pub fn members(p: &Pipeline, holds: &[Hold]) -> Vec<Member> {
     let mut by_person: BTreeMap<&str, Vec<&Hold>> = BTreeMap::new();
     for h in holds.iter().filter(|h| in_class(p, h)) {
@@ -94,11 +102,7 @@ pub fn members(p: &Pipeline, holds: &[Hold]) -> Vec<Member> {
             hs.sort_by_key(|h| (h.hold_start, h.booking_id.clone()));
             let latest = hs[hs.len() - 1];
             let minutes: i64 = hs.iter().filter_map(|h| h.hold_minutes).sum();
-            let days: i64 = hs
-                .iter()
-                .filter_map(|h| h.hold_minutes)
-                .map(|m| (m + MINUTES_PER_DAY - 1) / MINUTES_PER_DAY)
-                .sum();
+            let days: i64 = hs.iter().map(|h| days_held(h)).sum();
             let mut ids: Vec<&str> = hs.iter().map(|h| h.booking_id.as_str()).collect();
             ids.sort_unstable();
             ids.dedup();

@@ -1,5 +1,7 @@
 //! The holds table (SPEC 6): one row per booking with a detainer lodged
-//! before release, datetimes as timestamps in the county's time zone.
+//! before release, datetimes as timestamps in the county's time zone; and
+//! the hold detainers table: each detainer of each hold, with the part of
+//! the hold it was in force for, which `explain` reads.
 
 use crate::config::Pipeline;
 use crate::rules::Hold;
@@ -7,6 +9,16 @@ use polars::prelude::*;
 
 use super::datetime_column;
 use super::privacy::{dob_column, Privacy};
+
+/// A list-of-text column (the evidence rows of each hold).
+pub(super) fn list_column<T>(name: &str, rows: &[T], f: impl Fn(&T) -> &Vec<String>) -> Column {
+    let values: usize = rows.iter().map(|r| f(r).len()).sum();
+    let mut b = ListStringChunkedBuilder::new(name.into(), rows.len(), values);
+    for r in rows {
+        b.append_values_iter(f(r).iter().map(String::as_str));
+    }
+    b.finish().into_column()
+}
 
 pub fn holds_frame(p: &Pipeline, holds: &[Hold], privacy: &Privacy) -> PolarsResult<DataFrame> {
     let tz = p.tz.name();
@@ -50,13 +62,20 @@ pub fn holds_frame(p: &Pipeline, holds: &[Hold], privacy: &Privacy) -> PolarsRes
             "hold_minutes".into(),
             holds.iter().map(|h| h.hold_minutes).collect::<Vec<_>>(),
         ),
+        Column::new(
+            "unwarranted_minutes".into(),
+            holds
+                .iter()
+                .map(|h| h.unwarranted_minutes)
+                .collect::<Vec<_>>(),
+        ),
         s("status", &|h| Some(h.status.to_string())),
         Column::new(
             "past_release".into(),
             holds.iter().map(|h| h.past_release).collect::<Vec<_>>(),
         ),
-        s("form", &|h| Some(h.form.clone())),
-        s("warrant_status", &|h| Some(h.warrant_status.clone())),
+        s("form", &|h| h.form.clone()),
+        s("warrant_status", &|h| Some(h.warrant_status.to_string())),
         Column::new(
             "flagged".into(),
             holds.iter().map(|h| h.flagged).collect::<Vec<_>>(),
@@ -74,6 +93,7 @@ pub fn holds_frame(p: &Pipeline, holds: &[Hold], privacy: &Privacy) -> PolarsRes
         ),
         s("regime", &|h| Some(h.regime.to_string())),
         t("released_at", &|h| h.released_at)?,
+        s("release_source", &|h| Some(h.release_source.to_string())),
         s("release_reason", &|h| h.release_reason.clone()),
         s("bail_status", &|h| h.bail_status.clone()),
         Column::new(
@@ -94,6 +114,9 @@ pub fn holds_frame(p: &Pipeline, holds: &[Hold], privacy: &Privacy) -> PolarsRes
         s("detainer_ids", &|h| {
             Some(privacy.list("detainer_id", &h.detainer_ids))
         }),
+        list_column("eligibility_from", holds, |h| &h.eligibility_from),
+        s("release_from", &|h| h.release_from.clone()),
+        list_column("detainer_rows", holds, |h| &h.detainer_rows),
         s("source_file", &|h| Some(h.source_file.clone())),
         Column::new(
             "source_row".into(),
@@ -101,4 +124,51 @@ pub fn holds_frame(p: &Pipeline, holds: &[Hold], privacy: &Privacy) -> PolarsRes
         ),
     ];
     DataFrame::new(holds.len(), cols)
+}
+
+/// One row per detainer of each hold, in the holds' order and each hold's
+/// lodging order.
+pub fn hold_detainers_frame(
+    p: &Pipeline,
+    holds: &[Hold],
+    privacy: &Privacy,
+) -> PolarsResult<DataFrame> {
+    let tz = p.tz.name();
+    let rows: Vec<(&Hold, &crate::rules::HoldDetainer)> = holds
+        .iter()
+        .flat_map(|h| h.detainer_details.iter().map(move |d| (h, d)))
+        .collect();
+    type Row<'a> = (&'a Hold, &'a crate::rules::HoldDetainer);
+    let s = |name: &str, f: &dyn Fn(&Row) -> Option<String>| -> Column {
+        Column::new(name.into(), rows.iter().map(f).collect::<Vec<_>>())
+    };
+    let t = |name: &str, f: &dyn Fn(&Row) -> Option<i64>| -> PolarsResult<Column> {
+        datetime_column(name, rows.iter().map(f).collect(), tz)
+    };
+    let cols = vec![
+        s("county", &|_| Some(p.slug.clone())),
+        s("booking_id", &|(h, _)| {
+            Some(privacy.value("booking_id", &h.booking_id))
+        }),
+        s("detainer_id", &|(_, d)| {
+            privacy.opt("detainer_id", d.detainer_id.as_deref())
+        }),
+        s("source_file", &|(_, d)| Some(d.source_file.clone())),
+        Column::new(
+            "source_row".into(),
+            rows.iter().map(|(_, d)| d.source_row).collect::<Vec<_>>(),
+        ),
+        t("lodged_at", &|(_, d)| Some(d.lodged_at))?,
+        t("lifted_at", &|(_, d)| d.lifted_at)?,
+        t("ice_custody_at", &|(_, d)| d.ice_custody_at)?,
+        s("form", &|(_, d)| d.form.clone()),
+        s("warrant", &|(_, d)| Some(d.warrant.clone())),
+        Column::new(
+            "in_force".into(),
+            rows.iter().map(|(_, d)| d.in_force).collect::<Vec<_>>(),
+        ),
+        t("in_force_from", &|(_, d)| d.in_force_during.map(|s| s.0))?,
+        t("in_force_to", &|(_, d)| d.in_force_during.map(|s| s.1))?,
+    ];
+    DataFrame::new(rows.len(), cols)
 }

@@ -24,7 +24,32 @@ pub struct PipelineEntry {
     /// file or the newest record of the export.
     pub as_of: String,
     pub as_of_source: String,
+    /// The rules' parameters the run used (`[rules]`, defaults filled in).
+    pub rules: RulesEntry,
     pub inputs: Vec<InputEntry>,
+}
+
+#[derive(Debug, Serialize, serde::Deserialize, Clone, PartialEq)]
+pub struct RulesEntry {
+    pub since: String,
+    pub until: Option<String>,
+    pub grace_minutes: i64,
+    pub per_day: f64,
+    pub cap: f64,
+    pub missing_warrant: String,
+}
+
+impl RulesEntry {
+    pub fn of(r: &crate::config::Rules) -> RulesEntry {
+        RulesEntry {
+            since: r.since.to_string(),
+            until: r.until.map(|u| u.to_string()),
+            grace_minutes: r.grace_minutes,
+            per_day: r.per_day,
+            cap: r.cap,
+            missing_warrant: r.missing_warrant.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -44,6 +69,9 @@ pub struct FileEntry {
     pub rows_rejected: u64,
     pub rejected_by_reason: BTreeMap<String, u64>,
     pub unmapped_codes: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Coded field → empty fields its `""` code mapped.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub empty_codes: BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Serialize)]

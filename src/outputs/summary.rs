@@ -21,9 +21,11 @@ struct Month {
     over_limit: i64,
     warrant_unknown: i64,
     eligibility_unknown: i64,
+    release_unknown: i64,
     open_holds: i64,
     hours: Vec<f64>,
     flagged_hours: f64,
+    flagged_unwarranted_hours: f64,
     transferred: i64,
 }
 
@@ -36,11 +38,17 @@ pub fn summary_frame(p: &Pipeline, audit: &Audit) -> PolarsResult<DataFrame> {
             m.flagged += 1;
             m.flagged_persons.insert(h.person_key.clone());
             m.flagged_hours += h.hold_minutes.unwrap_or(0) as f64 / 60.0;
+            m.flagged_unwarranted_hours += h.unwarranted_minutes.unwrap_or(0) as f64 / 60.0;
         }
         m.over_limit += i64::from(h.over_limit == Some(true));
-        m.warrant_unknown +=
-            i64::from(h.warrant_status == "unknown" && h.past_release == Some(true));
+        // What would be flagged if the unknown warrants were not judicial.
+        m.warrant_unknown += i64::from(
+            h.warrant_status == "unknown"
+                && h.unwarranted_minutes
+                    .is_some_and(|u| u > p.rules.grace_minutes),
+        );
         m.eligibility_unknown += i64::from(h.status == "eligibility_unknown");
+        m.release_unknown += i64::from(h.status == "release_unknown");
         m.open_holds += i64::from(h.status == "open");
         m.transferred += i64::from(h.transferred_to_ice);
         if let Some(min) = h.hold_minutes {
@@ -75,6 +83,7 @@ pub fn summary_frame(p: &Pipeline, audit: &Audit) -> PolarsResult<DataFrame> {
         "over_limit",
         "warrant_unknown",
         "eligibility_unknown",
+        "release_unknown",
         "open_holds",
         "transferred_to_ice",
     ]
@@ -87,6 +96,7 @@ pub fn summary_frame(p: &Pipeline, audit: &Audit) -> PolarsResult<DataFrame> {
         "hold_hours_p90",
         "hold_hours_max",
         "flagged_hold_hours_total",
+        "flagged_unwarranted_hours_total",
         "baseline_release_minutes_median",
     ]
     .into_iter()
@@ -113,6 +123,7 @@ pub fn summary_frame(p: &Pipeline, audit: &Audit) -> PolarsResult<DataFrame> {
             m.over_limit,
             m.warrant_unknown,
             m.eligibility_unknown,
+            m.release_unknown,
             m.open_holds,
             m.transferred,
         ];
@@ -125,6 +136,7 @@ pub fn summary_frame(p: &Pipeline, audit: &Audit) -> PolarsResult<DataFrame> {
             quantile(&m.hours, 0.9),
             m.hours.last().copied(),
             Some(m.flagged_hours),
+            Some(m.flagged_unwarranted_hours),
             audit.baseline.get(&key.0).map(|b| b.0),
         ];
         for (c, v) in floats.iter_mut().zip(fl) {

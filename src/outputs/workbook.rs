@@ -294,8 +294,11 @@ pub fn summary_rows(p: &crate::config::Pipeline, a: &crate::rules::Audit) -> Vec
         let y = years.entry(h.year).or_default();
         y.holds += 1;
         y.over_limit += u64::from(h.over_limit == Some(true));
-        y.warrant_unknown +=
-            u64::from(h.warrant_status == "unknown" && h.past_release == Some(true));
+        y.warrant_unknown += u64::from(
+            h.warrant_status == "unknown"
+                && h.unwarranted_minutes
+                    .is_some_and(|u| u > p.rules.grace_minutes),
+        );
         if h.flagged {
             y.flagged += 1;
             y.persons.insert(h.person_key.clone());
@@ -338,9 +341,11 @@ pub fn flagged_rows<'a>(
             h.hold_end.map_or(Cell::Empty, |t| local(t, &p.tz)),
             h.hold_minutes
                 .map_or(Cell::Empty, |m| Cell::Number(m as f64)),
+            h.unwarranted_minutes
+                .map_or(Cell::Empty, |m| Cell::Number(m as f64)),
             Cell::Text(h.status.to_string()),
-            Cell::Text(h.form.clone()),
-            Cell::Text(h.warrant_status.clone()),
+            Cell::Text(h.form.clone().unwrap_or_default()),
+            Cell::Text(h.warrant_status.to_string()),
             h.over_limit.map_or(Cell::Empty, Cell::Bool),
             h.limit_hours_counted.map_or(Cell::Empty, Cell::Number),
             Cell::Text(h.regime.to_string()),
@@ -506,6 +511,7 @@ pub fn flagged_columns() -> Vec<(String, f64)> {
         ("Hold start", 17.0),
         ("Hold end", 17.0),
         ("Hold minutes", 10.0),
+        ("Unwarranted minutes", 12.0),
         ("Status", 10.0),
         ("Form", 8.0),
         ("Warrant", 14.0),

@@ -3,15 +3,16 @@
 //! What it does: takes `eligible_at` from the releases table; where it is
 //! missing and a charges table is given, uses the latest `charge_released_at`
 //! among the booking's criminal charges (the immigration-hold charge
-//! excluded), provided every criminal charge has one. Records the source in
+//! excluded), provided every criminal charge has one and no charge row of the
+//! booking was rejected. Records the source in
 //! `eligibility_source` (`releases`, `charges` or `none`). Also joins the
 //! releases to their bookings and rejects what cannot be joined.
 //!
 //! Why: per-charge exports have no booking-level eligibility; the person is
 //! free on the local case only when the last criminal charge is disposed of.
-//! A charge of unknown kind counts as criminal, and a criminal charge still
-//! open means no eligibility: both readings can only shorten a hold, never
-//! overstate it.
+//! A charge of unknown kind counts as criminal, a criminal charge still open
+//! means no eligibility, and so does a charge row that could not be read:
+//! each reading can only shorten a hold, never overstate it.
 //!
 //! Example: charges disposed 2019-03-01 10:00 and 2019-03-02 09:00 plus an
 //! open immigration hold: eligible 2019-03-02 09:00, source `charges`.
@@ -30,6 +31,7 @@ pub fn join_releases(
     bookings: LazyFrame,
     releases: LazyFrame,
     charges: LazyFrame,
+    charge_rejected: &PlHashSet<String>,
     scratch: &super::Scratch,
     estimate: Option<usize>,
     engine: Engine,
@@ -72,7 +74,7 @@ pub fn join_releases(
     // Charges joined in the same plan: the bookings are joined and written
     // once (see `Scratch::materialize`), not once per table.
     let (joined, engine) = scratch.materialize(
-        with_charges(joined, charges).with_columns(eligibility_exprs()),
+        with_charges(joined, charges).with_columns(eligibility_exprs(charge_rejected)),
         "joined",
         estimate,
         engine,
@@ -163,9 +165,17 @@ fn with_charges(joined: LazyFrame, charges: LazyFrame) -> LazyFrame {
     joined.left_join(agg, col("booking_id"), col("booking_id"))
 }
 
-/// `eligible` and `eligibility_source` columns (SPEC 3.1).
-pub fn eligibility_exprs() -> [Expr; 2] {
-    let from_charges = when(col("n_criminal").gt(lit(0)).and(col("n_open").eq(lit(0))))
+/// `eligible` and `eligibility_source` columns (SPEC 3.1). A booking named
+/// by a rejected charge row (`charge_rejected`) gets no eligibility from its
+/// charges: the unreadable row may be the charge that held it longest.
+pub fn eligibility_exprs(charge_rejected: &PlHashSet<String>) -> [Expr; 2] {
+    let mut complete = col("n_criminal").gt(lit(0)).and(col("n_open").eq(lit(0)));
+    if !charge_rejected.is_empty() {
+        let mut ids: Vec<&str> = charge_rejected.iter().map(String::as_str).collect();
+        ids.sort_unstable();
+        complete = complete.and(super::not_in("booking_id", Series::new("".into(), ids)));
+    }
+    let from_charges = when(complete)
         .then(col("criminal_released_at"))
         .otherwise(lit(NULL).cast(DataType::Int64));
     [

@@ -1,9 +1,9 @@
-//! SPEC 3.4 and 3.6: past release, and the flag.
+//! SPEC 3.5 and 3.7: past release, and the flag.
 //!
 //! What it does: a hold is `past_release` when it lasted more than
-//! `rules.grace_minutes`; it is `flagged` when past release, its warrant is
-//! `none` or `administrative`, and it started within `[since, until]` (local
-//! dates).
+//! `rules.grace_minutes`; it is `flagged` when its unwarranted part lasted
+//! more than `rules.grace_minutes`, its warrant status is `none` or
+//! `administrative`, and it started within `[since, until]` (local dates).
 //!
 //! Why: any detention after eligibility is a new seizure (grace 0 by
 //! default); only a judge's warrant makes it lawful; an unknown warrant is
@@ -18,13 +18,14 @@ pub fn past_release(minutes: Option<i64>, grace_minutes: i64) -> Option<bool> {
 }
 
 pub fn flagged(
-    past_release: Option<bool>,
+    unwarranted_minutes: Option<i64>,
+    grace_minutes: i64,
     warrant_status: &str,
     start_day: Option<NaiveDate>,
     since: NaiveDate,
     until: Option<NaiveDate>,
 ) -> bool {
-    past_release == Some(true)
+    unwarranted_minutes.is_some_and(|m| m > grace_minutes)
         && matches!(warrant_status, "none" | "administrative")
         && start_day.is_some_and(|d| d >= since && until.is_none_or(|u| d <= u))
 }
@@ -49,31 +50,18 @@ mod tests {
     fn only_none_or_administrative_within_the_period() {
         let since = day("2011-01-01");
         let d = Some(day("2019-05-01"));
-        assert!(flagged(Some(true), "administrative", d, since, None));
-        assert!(flagged(Some(true), "none", d, since, None));
-        assert!(!flagged(Some(true), "judicial", d, since, None));
-        assert!(!flagged(Some(true), "unknown", d, since, None));
-        assert!(!flagged(Some(false), "none", d, since, None));
-        assert!(!flagged(
-            Some(true),
-            "none",
-            Some(day("2010-12-31")),
-            since,
-            None
-        ));
-        assert!(!flagged(
-            Some(true),
-            "none",
-            d,
-            since,
-            Some(day("2019-04-30"))
-        ));
-        assert!(flagged(
-            Some(true),
-            "none",
-            d,
-            since,
-            Some(day("2019-05-01"))
-        ));
+        let m = Some(1);
+        assert!(flagged(m, 0, "administrative", d, since, None));
+        assert!(flagged(m, 0, "none", d, since, None));
+        assert!(!flagged(m, 0, "judicial", d, since, None));
+        assert!(!flagged(m, 0, "unknown", d, since, None));
+        assert!(!flagged(Some(0), 0, "none", d, since, None));
+        assert!(!flagged(Some(30), 30, "none", d, since, None));
+        assert!(flagged(Some(31), 30, "none", d, since, None));
+        assert!(!flagged(None, 0, "none", d, since, None));
+        let before = Some(day("2010-12-31"));
+        assert!(!flagged(m, 0, "none", before, since, None));
+        assert!(!flagged(m, 0, "none", d, since, Some(day("2019-04-30"))));
+        assert!(flagged(m, 0, "none", d, since, Some(day("2019-05-01"))));
     }
 }

@@ -26,6 +26,7 @@ pub mod dedupe;
 pub mod eligibility;
 pub mod flag;
 pub(crate) mod frame;
+pub mod hold;
 pub mod interval;
 pub mod limit48;
 pub(crate) mod local;
@@ -73,27 +74,62 @@ pub struct Hold {
     pub hold_start: Option<i64>,
     pub hold_end: Option<i64>,
     pub hold_minutes: Option<i64>,
+    /// The part of the hold before a judicial warrant came into force.
+    pub unwarranted_minutes: Option<i64>,
     pub status: &'static str,
     pub past_release: Option<bool>,
-    pub form: String,
-    pub warrant_status: String,
+    /// The form of the detainer in force at `hold_start`; `None` when no
+    /// detainer was in force after eligibility.
+    pub form: Option<String>,
+    pub warrant_status: &'static str,
     pub flagged: bool,
     pub over_limit: Option<bool>,
     pub limit_hours_counted: Option<f64>,
     pub regime: &'static str,
+    /// The release the hold was measured to: the export's `released_at`, or
+    /// the earliest ICE custody time where it has none.
     pub released_at: Option<i64>,
+    /// Where `released_at` came from: `releases`, `ice_custody`, `none`
+    /// (still held), or `rejected` (a release row could not be used).
+    pub release_source: &'static str,
     pub release_reason: Option<String>,
     pub bail_status: Option<String>,
     pub final_order: Option<bool>,
     pub transferred_to_ice: bool,
     pub detainers: u32,
     pub detainer_ids: String,
+    /// Evidence (SPEC 6): the release or charge rows that set `eligible_at`,
+    /// the row that set `released_at`, and the detainer rows in force during
+    /// the hold, each as `file row N`.
+    pub eligibility_from: Vec<String>,
+    pub release_from: Option<String>,
+    pub detainer_rows: Vec<String>,
+    /// Every detainer lodged before the release, in lodging order.
+    pub detainer_details: Vec<HoldDetainer>,
     /// The month a hold is counted in: local year and month of `hold_start`,
     /// or of the first lodging when the start is unknown.
     pub year: i32,
     pub month: u32,
     pub source_file: String,
     pub source_row: i64,
+}
+
+/// One detainer of a hold, as the `hold_detainers` output shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HoldDetainer {
+    pub detainer_id: Option<String>,
+    pub source_file: String,
+    pub source_row: i64,
+    pub lodged_at: i64,
+    pub lifted_at: Option<i64>,
+    pub ice_custody_at: Option<i64>,
+    pub form: Option<String>,
+    /// The warrant's category, an empty field read per `missing_warrant`.
+    pub warrant: String,
+    /// In force during the hold (see `hold::Evaluated::in_force`).
+    pub in_force: bool,
+    /// The part of the hold it was in force for.
+    pub in_force_during: Option<(i64, i64)>,
 }
 
 /// Bookings and bookings with a detainer per local month of `booked_at`.
@@ -367,30 +403,22 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
         dedupe::dedupe(staged, Table::Releases, staged_engine)
     })?;
     rejects.append(&mut r.rejects);
-    // A booking whose release rows conflict cannot be measured: taking it as
-    // never released would overstate any hold. (Releases of a conflicting
-    // booking become orphans and are rejected when joined.)
-    let bookings = if r.conflicting_ids.is_empty() {
-        b.clean
-    } else {
-        let ids = Series::new("".into(), &r.conflicting_ids);
-        let bad = b
-            .clean
-            .clone()
-            .filter(is_among("booking_id", ids.clone()))
-            .collect_with_engine(staged_engine)?
-            .unwrap_single();
-        rejects.extend(rejects_of(
-            &bad,
-            Table::Bookings,
-            SOURCE_FILE,
-            SOURCE_ROW,
-            SOURCE_LINE,
-            "conflicting_release",
-            |_| "the release rows of this booking_id conflict; it cannot be measured".to_string(),
-        )?);
-        b.clean.filter(not_in("booking_id", ids))
-    };
+    // SPEC 3.1, 3.2: a booking named by a rejected release or charge row,
+    // or whose release rows conflict, keeps its hold row but is not measured
+    // past what the export can show.
+    let mut doubts = Doubts::default();
+    for st in staged {
+        let set = match st.table {
+            Table::Releases => &mut doubts.release_rejected,
+            Table::Charges => &mut doubts.charge_rejected,
+            Table::Bookings | Table::Detainers => continue,
+        };
+        set.extend(st.rejected_ids.iter().cloned());
+    }
+    doubts
+        .release_rejected
+        .extend(r.conflicting_ids.iter().cloned());
+    let bookings = b.clean;
     let releases = r.clean;
 
     // The joined bookings are about the size of the staged bookings and
@@ -406,6 +434,7 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
             bookings,
             releases,
             scan(staged, Table::Charges)?,
+            &doubts.charge_rejected,
             scratch,
             estimate,
             staged_engine,
@@ -422,11 +451,7 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
     // are reproducible).
     let detainers = scan(staged, Table::Detainers)?;
     let (as_of, as_of_source) = match p.as_of {
-        Some(local) => (
-            // The pipeline check rejects an as_of in a DST gap.
-            crate::ingest::parse::local_to_utc_micros(local, &p.tz).unwrap_or_default(),
-            "pipeline",
-        ),
+        Some(local) => (p.as_of_utc(local).unwrap_or_default(), "pipeline"),
         None => (
             step("rules: newest", || newest_time(&joined, &detainers, engine))?,
             "newest_record",
@@ -455,11 +480,33 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
             .collect_with_engine(engine)
     })?
     .unwrap_single();
-    let months = step("rules: months", || {
+    let mut months = step("rules: months", || {
         month_counts(&joined, &cases, p.tz, engine)
     })?;
-    let (holds, mut r) = step("rules: holds", || build_holds(p, &cases, &attached, as_of))?;
-    rejects.append(&mut r);
+    let charge_rows = step("rules: charge evidence", || {
+        let source = strs(&cases, "eligibility_source")?;
+        let ids = strs(&cases, "booking_id")?;
+        let from_charges: Vec<&str> = ids
+            .iter()
+            .zip(&source)
+            .filter(|(_, s)| s.as_deref() == Some("charges"))
+            .filter_map(|(id, _)| id.as_deref())
+            .collect();
+        charge_evidence(staged, &from_charges, staged_engine)
+    })?;
+    let built = step("rules: holds", || {
+        build_holds(p, &cases, &attached, as_of, &doubts, &charge_rows)
+    })?;
+    rejects.extend(built.rejects);
+    // A booking rejected as implausible is not counted as a booking either
+    // (it is in the rejects, not among the rows used).
+    for month in built.dropped_bookings {
+        if let Some(m) = months.get_mut(&month) {
+            m.bookings = m.bookings.saturating_sub(1);
+            m.bookings_with_detainer = m.bookings_with_detainer.saturating_sub(1);
+        }
+    }
+    let holds = built.holds;
 
     Ok(Audit {
         holds,
@@ -531,12 +578,94 @@ fn month_counts(
     Ok(out)
 }
 
+/// What the rules need of the rows rejected at staging: the booking ids
+/// named by rejected release rows (or whose release rows conflict) and by
+/// rejected charge rows.
+#[derive(Debug, Default)]
+struct Doubts {
+    release_rejected: PlHashSet<String>,
+    charge_rejected: PlHashSet<String>,
+}
+
+/// The charge rows that set the eligibility of bookings whose eligibility
+/// comes from charges (SPEC 3.1): the criminal charges disposed last. Read
+/// for the bookings with a detainer only.
+fn charge_evidence(
+    staged: &[Staged],
+    ids: &[&str],
+    engine: Engine,
+) -> PolarsResult<BTreeMap<String, Vec<String>>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    if ids.is_empty() || !staged.iter().any(|s| s.table == Table::Charges) {
+        return Ok(out);
+    }
+    let df = scan(staged, Table::Charges)?
+        .filter(is_among("booking_id", Series::new("".into(), ids)))
+        .select([
+            col("booking_id"),
+            col(SOURCE_FILE),
+            col(SOURCE_ROW),
+            col("charge_kind"),
+            col("charge_released_at"),
+        ])
+        .collect_with_engine(engine)?
+        .unwrap_single();
+    let booking = strs(&df, "booking_id")?;
+    let files = strs(&df, SOURCE_FILE)?;
+    let rows = i64s(&df, SOURCE_ROW)?;
+    let kinds = strs(&df, "charge_kind")?;
+    let released = i64s(&df, "charge_released_at")?;
+    let mut latest: BTreeMap<&str, (i64, Vec<usize>)> = BTreeMap::new();
+    for i in 0..df.height() {
+        let (Some(id), Some(t)) = (booking[i].as_deref(), released[i]) else {
+            continue;
+        };
+        if kinds[i].as_deref() == Some("immigration_hold") {
+            continue;
+        }
+        let e = latest.entry(id).or_insert((t, Vec::new()));
+        if t > e.0 {
+            *e = (t, Vec::new());
+        }
+        if t == e.0 {
+            e.1.push(i);
+        }
+    }
+    for (id, (_, mut rows_at)) in latest {
+        rows_at.sort_by_key(|&i| (files[i].clone(), rows[i]));
+        out.insert(
+            id.to_string(),
+            rows_at
+                .into_iter()
+                .map(|i| place(files[i].as_deref().unwrap_or(""), rows[i].unwrap_or(0)))
+                .collect(),
+        );
+    }
+    Ok(out)
+}
+
+/// A source row as the evidence columns name it.
+pub fn place(file: &str, row: i64) -> String {
+    format!("{file} row {row}")
+}
+
+/// What `build_holds` gives back.
+struct Built {
+    holds: Vec<Hold>,
+    rejects: Vec<Reject>,
+    /// Local (year, month) of `booked_at` of each booking rejected here, and
+    /// whether it had a detainer (every one does): they leave the counts.
+    dropped_bookings: Vec<(i32, u32)>,
+}
+
 fn build_holds(
     p: &Pipeline,
     cases: &DataFrame,
     attached: &DataFrame,
     as_of: i64,
-) -> PolarsResult<(Vec<Hold>, Vec<Reject>)> {
+    doubts: &Doubts,
+    charge_rows: &BTreeMap<String, Vec<String>>,
+) -> PolarsResult<Built> {
     // Detainers by booking id.
     let mut by_booking: BTreeMap<String, Vec<Detainer>> = BTreeMap::new();
     {
@@ -548,6 +677,8 @@ fn build_holds(
         let final_order = bools(attached, "final_order")?;
         let ice = i64s(attached, "ice_custody_at")?;
         let det_id = strs(attached, "detainer_id")?;
+        let files = strs(attached, SOURCE_FILE)?;
+        let rows = i64s(attached, SOURCE_ROW)?;
         for i in 0..attached.height() {
             let (Some(id), Some(lodged_at)) = (ids[i].clone(), lodged[i]) else {
                 continue;
@@ -560,17 +691,30 @@ fn build_holds(
                 final_order: final_order[i],
                 ice_custody_at: ice[i],
                 detainer_id: det_id[i].clone(),
+                source_file: files[i].clone().unwrap_or_default(),
+                source_row: rows[i].unwrap_or(0),
             });
         }
     }
     for ds in by_booking.values_mut() {
-        // Lodging order decides "the first detainer lodged" (SPEC 3.7).
+        // In lodging order, as the holds' detainer lists show them.
         ds.sort_by(|a, b| {
-            a.lodged_at
-                .cmp(&b.lodged_at)
-                .then_with(|| a.detainer_id.cmp(&b.detainer_id))
+            (a.lodged_at, &a.detainer_id, &a.source_file, a.source_row).cmp(&(
+                b.lodged_at,
+                &b.detainer_id,
+                &b.source_file,
+                b.source_row,
+            ))
         });
     }
+    let params = hold::Params {
+        as_of,
+        grace_minutes: p.rules.grace_minutes,
+        missing_warrant: &p.rules.missing_warrant,
+        since: p.rules.since,
+        until: p.rules.until,
+        tz: p.tz,
+    };
 
     let booking_id = strs(cases, "booking_id")?;
     let person_id = strs(cases, "person_id")?;
@@ -590,6 +734,7 @@ fn build_holds(
     let r_rows = i64s(cases, "r_row")?;
     let r_lines = i64s(cases, "r_line")?;
     let mut rejects = Vec::new();
+    let mut dropped_bookings = Vec::new();
 
     let mut holds = Vec::new();
     for i in 0..cases.height() {
@@ -599,12 +744,36 @@ fn build_holds(
         let Some(all) = by_booking.get(&id) else {
             continue;
         };
-        let lodged = interval::lodged_before_release(all, released[i]);
+        // SPEC 3.2: the release; where the export has none, the person's
+        // handover to ICE; never measured past a release row that could not
+        // be read.
+        let ice_custody = all
+            .iter()
+            .filter_map(|d| d.ice_custody_at)
+            .min_by_key(|&t| t);
+        let (release, release_source, release_from) = if doubts.release_rejected.contains(&id) {
+            (hold::Release::Unknown, "rejected", None)
+        } else if let Some(r) = released[i] {
+            let from = r_files[i]
+                .as_deref()
+                .map(|f| place(f, r_rows[i].unwrap_or(0)));
+            (hold::Release::At(r), "releases", from)
+        } else if let Some(t) = ice_custody {
+            let d = all
+                .iter()
+                .filter(|d| d.ice_custody_at == Some(t))
+                .min_by_key(|d| (&d.source_file, d.source_row))
+                .map(|d| place(&d.source_file, d.source_row));
+            (hold::Release::At(t), "ice_custody", d)
+        } else {
+            (hold::Release::Open, "none", None)
+        };
+        let lodged = interval::lodged_before(all, release.at());
         if lodged.is_empty() {
             continue; // every detainer came after release: no hold
         }
-        let iv = interval::hold_interval(eligible[i], released[i], as_of, &lodged);
-        if let Some(detail) = plausibility::implausible_hold(iv.minutes) {
+        let ev = hold::evaluate(eligible[i], release, &lodged, &params);
+        if let Some(detail) = plausibility::implausible_hold(ev.hold_minutes) {
             rejects.push(Reject {
                 table: Table::Bookings,
                 source_file: files[i].clone().unwrap_or_default(),
@@ -625,28 +794,14 @@ fn build_holds(
                     raw: String::new(),
                 });
             }
+            if let Some(b) = booked[i] {
+                let day = local_date(b, &p.tz);
+                dropped_bookings.push((day.year(), day.month()));
+            }
             continue;
         }
-        let act = warrant::active(&lodged, iv.start, iv.end);
-        let warrant_status = warrant::warrant_status(&act, &p.rules.missing_warrant);
-        let form = lodged[0]
-            .form
-            .clone()
-            .unwrap_or_else(|| crate::model::UNKNOWN.to_string());
-        let (over_limit, limit_hours) = match (iv.start, iv.end) {
-            (Some(s), Some(e)) => limit48::limit(Some(&form), s, e, &p.tz),
-            _ => (None, None),
-        };
-        let past = flag::past_release(iv.minutes, p.rules.grace_minutes);
-        let first_lodged = lodged[0].lodged_at;
-        let basis_day = local_date(iv.start.unwrap_or(first_lodged), &p.tz);
-        let flagged = flag::flagged(
-            past,
-            &warrant_status,
-            iv.start.map(|s| local_date(s, &p.tz)),
-            p.rules.since,
-            p.rules.until,
-        );
+        let first_lodged = lodged.iter().map(|d| d.lodged_at).min().unwrap_or(0);
+        let basis_day = local_date(ev.hold_start.unwrap_or(first_lodged), &p.tz);
         let dob_date = dob[i].map(crate::model::date_from_days);
         let (person_key, match_basis) = person::person_key(
             person_id[i].as_deref(),
@@ -663,6 +818,52 @@ fn build_holds(
             .collect();
         det_ids.sort_unstable();
         det_ids.dedup();
+        let eligibility_source = match source[i].as_deref() {
+            Some("releases") => "releases",
+            Some("charges") => "charges",
+            _ => "none",
+        };
+        let eligibility_from = match eligibility_source {
+            "releases" => r_files[i]
+                .as_deref()
+                .map(|f| vec![place(f, r_rows[i].unwrap_or(0))])
+                .unwrap_or_default(),
+            "charges" => charge_rows.get(&id).cloned().unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        let spans = if ev.pieces.is_empty() {
+            Vec::new()
+        } else {
+            let end = release.at().unwrap_or(as_of);
+            lodged
+                .iter()
+                .map(|d| eligible[i].and_then(|e| d.in_force_within(e, end)))
+                .collect()
+        };
+        let detainer_details: Vec<HoldDetainer> = lodged
+            .iter()
+            .enumerate()
+            .map(|(k, d)| HoldDetainer {
+                detainer_id: d.detainer_id.clone(),
+                source_file: d.source_file.clone(),
+                source_row: d.source_row,
+                lodged_at: d.lodged_at,
+                lifted_at: d.lifted_at,
+                ice_custody_at: d.ice_custody_at,
+                form: d.form.clone(),
+                warrant: d
+                    .warrant
+                    .clone()
+                    .unwrap_or_else(|| p.rules.missing_warrant.clone()),
+                in_force: ev.in_force[k],
+                in_force_during: spans.get(k).copied().flatten(),
+            })
+            .collect();
+        let detainer_rows = detainer_details
+            .iter()
+            .filter(|d| d.in_force)
+            .map(|d| place(&d.source_file, d.source_row))
+            .collect();
         holds.push(Hold {
             booking_id: id,
             person_key,
@@ -673,24 +874,22 @@ fn build_holds(
             dob: dob[i],
             booked_at: booked[i].unwrap_or(0),
             eligible_at: eligible[i],
-            eligibility_source: match source[i].as_deref() {
-                Some("releases") => "releases",
-                Some("charges") => "charges",
-                _ => "none",
-            },
+            eligibility_source,
             first_lodged_at: first_lodged,
-            hold_start: iv.start,
-            hold_end: iv.end,
-            hold_minutes: iv.minutes,
-            status: iv.status.name(),
-            past_release: past,
-            form,
-            warrant_status,
-            flagged,
-            over_limit,
-            limit_hours_counted: limit_hours,
+            hold_start: ev.hold_start,
+            hold_end: ev.hold_end,
+            hold_minutes: ev.hold_minutes,
+            unwarranted_minutes: ev.unwarranted_minutes,
+            status: ev.status.name(),
+            past_release: ev.past_release,
+            form: ev.form,
+            warrant_status: ev.warrant_status,
+            flagged: ev.flagged,
+            over_limit: ev.over_limit,
+            limit_hours_counted: ev.limit_hours_counted,
             regime: regime::regime(&p.state, basis_day),
-            released_at: released[i],
+            released_at: release.at(),
+            release_source,
             release_reason: reason[i].clone(),
             bail_status: bail[i].clone(),
             final_order: lodged
@@ -700,6 +899,10 @@ fn build_holds(
             transferred_to_ice: transferred,
             detainers: lodged.len() as u32,
             detainer_ids: det_ids.join(";"),
+            eligibility_from,
+            release_from,
+            detainer_rows,
+            detainer_details,
             year: basis_day.year(),
             month: basis_day.month(),
             source_file: files[i].clone().unwrap_or_default(),
@@ -713,7 +916,11 @@ fn build_holds(
             b.booking_id.as_str(),
         ))
     });
-    Ok((holds, rejects))
+    Ok(Built {
+        holds,
+        rejects,
+        dropped_bookings,
+    })
 }
 
 #[cfg(test)]

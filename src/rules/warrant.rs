@@ -1,99 +1,213 @@
-//! SPEC 3.5: the warrant status of a hold.
+//! SPEC 3.6: the warrant, and the part of a hold it leaves unwarranted.
 //!
-//! What it does: `judicial` if any detainer in force during the hold came
-//! with a judicial warrant; else `unknown` if any had an unknown warrant;
-//! else `administrative` if any had an I-200/I-205; else `none`.
+//! What it does: `unwarranted_minutes` is the part of the hold before a
+//! detainer with a `judicial` warrant came into force (all of it when none
+//! did). `warrant_status` judges that part: `judicial` when a judicial
+//! warrant was in force from `hold_start` (no unwarranted part); else
+//! `unknown` if any detainer in force during the unwarranted part had an
+//! unknown warrant; else `administrative` if any had an I-200/I-205; else
+//! `none`.
 //!
 //! Why: only a warrant or probable-cause finding by a judge makes the new
-//! seizure lawful; an administrative warrant is signed by ICE officers, not
-//! judges. An unknown warrant is never flagged (SPEC 3.6), so it must win over
-//! `none` and `administrative`.
+//! seizure lawful, and only from the moment it exists; an administrative
+//! warrant is signed by ICE officers, not judges. An unknown warrant is
+//! never flagged (SPEC 3.7), so it wins over `none` and `administrative`.
 //!
-//! Example: one I-247A with an I-200 and one with an unreadable code: `unknown`.
+//! Example: an administrative detainer in force from eligibility at 10:00
+//! and a judicial warrant lodged at 15:00: 300 unwarranted minutes,
+//! `administrative`.
 
-use super::interval::Detainer;
+use super::interval::{Detainer, HoldTime, MICROS_PER_MINUTE};
 
-/// `missing` is the pipeline's reading of an empty warrant field
-/// (`rules.missing_warrant`, default `unknown`).
-pub fn warrant_status(detainers: &[&Detainer], missing: &str) -> String {
-    let statuses: Vec<&str> = detainers
-        .iter()
-        .map(|d| d.warrant.as_deref().unwrap_or(missing))
-        .collect();
-    for s in ["judicial", "unknown", "administrative"] {
-        if statuses.contains(&s) {
-            return s.to_string();
-        }
+/// A detainer's warrant category; `missing` is the pipeline's reading of an
+/// empty warrant field (`rules.missing_warrant`, default `unknown`).
+fn category<'a>(d: &'a Detainer, missing: &'a str) -> &'a str {
+    d.warrant.as_deref().unwrap_or(missing)
+}
+
+/// The unwarranted part of a hold and its warrant status.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Warrant {
+    pub unwarranted_minutes: i64,
+    pub status: &'static str,
+}
+
+/// SPEC 3.6 for a measured hold; `detainers` are those `hold` was made of.
+pub fn judge(hold: &HoldTime, detainers: &[&Detainer], missing: &str) -> Warrant {
+    let judicial = |d: &Detainer| category(d, missing) == "judicial";
+    if hold.pieces.is_empty() {
+        // A hold of no length: its "unwarranted part" is the instant it
+        // starts, judged by the detainers in force then.
+        let at_start: Vec<&Detainer> = detainers
+            .iter()
+            .copied()
+            .filter(|d| d.in_force_at(hold.start))
+            .collect();
+        let status = if at_start.iter().any(|d| judicial(d)) {
+            "judicial"
+        } else {
+            precedence(at_start.iter().map(|d| category(d, missing)))
+        };
+        return Warrant {
+            unwarranted_minutes: 0,
+            status,
+        };
     }
-    if statuses.is_empty() {
-        missing.to_string()
+    // When the first judicial warrant came into force within the hold.
+    let warranted_from = detainers
+        .iter()
+        .zip(&hold.in_force)
+        .filter(|(d, _)| judicial(d))
+        .filter_map(|(_, span)| span.map(|s| s.0))
+        .min();
+    let unwarranted: i64 = match warranted_from {
+        Some(w) => hold
+            .pieces
+            .iter()
+            .map(|&(a, b)| (b.min(w) - a).max(0))
+            .sum(),
+        None => hold.micros(),
+    };
+    let status = if warranted_from == Some(hold.start) {
+        "judicial"
     } else {
-        "none".to_string()
+        let cutoff = warranted_from.unwrap_or(i64::MAX);
+        precedence(
+            detainers
+                .iter()
+                .zip(&hold.in_force)
+                .filter(|(_, span)| span.is_some_and(|(a, _)| a < cutoff))
+                .map(|(d, _)| category(d, missing)),
+        )
+    };
+    Warrant {
+        unwarranted_minutes: unwarranted / MICROS_PER_MINUTE,
+        status,
     }
 }
 
-/// The detainers in force during `[start, end]`: lodged before the hold
-/// ended and not lifted before it began. Falls back to all when none is.
-pub fn active<'d>(
-    detainers: &[&'d Detainer],
-    start: Option<i64>,
-    end: Option<i64>,
-) -> Vec<&'d Detainer> {
-    let in_force: Vec<&Detainer> = detainers
-        .iter()
-        .copied()
-        .filter(|d| end.is_none_or(|e| d.lodged_at <= e))
-        .filter(|d| match (d.lifted_at, start) {
-            (Some(l), Some(s)) => l > s,
-            _ => true,
-        })
-        .collect();
-    if in_force.is_empty() {
-        detainers.to_vec()
+/// `unknown` over `administrative` over `none` (a judicial warrant is
+/// handled by the caller).
+fn precedence<'a>(categories: impl Iterator<Item = &'a str>) -> &'static str {
+    let mut best = "none";
+    for c in categories {
+        match c {
+            "unknown" => return "unknown",
+            "administrative" => best = "administrative",
+            _ => {}
+        }
+    }
+    best
+}
+
+/// The warrant status of a hold that is not measured (eligibility or
+/// release unknown): what was on file, a judicial warrant first.
+pub fn on_file(detainers: &[&Detainer], missing: &str) -> &'static str {
+    if detainers.iter().any(|d| category(d, missing) == "judicial") {
+        "judicial"
     } else {
-        in_force
+        precedence(detainers.iter().map(|d| category(d, missing)))
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::interval::hold;
     use super::*;
 
-    fn d(w: Option<&str>) -> Detainer {
+    const H: i64 = 60 * MICROS_PER_MINUTE;
+
+    fn d(lodged: i64, lifted: Option<i64>, w: Option<&str>) -> Detainer {
         Detainer {
+            lodged_at: lodged,
+            lifted_at: lifted,
             warrant: w.map(str::to_string),
             ..Default::default()
         }
     }
 
+    fn judged(eligible: i64, end: i64, ds: &[Detainer], missing: &str) -> Warrant {
+        let refs: Vec<&Detainer> = ds.iter().collect();
+        judge(&hold(eligible, end, &refs), &refs, missing)
+    }
+
     #[test]
-    fn judicial_wins_then_unknown_then_administrative() {
-        let (j, u, a, n) = (
-            d(Some("judicial")),
-            d(Some("unknown")),
-            d(Some("administrative")),
-            d(Some("none")),
+    fn a_judicial_warrant_counts_from_when_it_exists() {
+        // The example: administrative from eligibility at 10:00, a
+        // judicial warrant lodged at 15:00, released 20:00.
+        let ds = [
+            d(8 * H, None, Some("administrative")),
+            d(15 * H, None, Some("judicial")),
+        ];
+        let w = judged(10 * H, 20 * H, &ds, "unknown");
+        assert_eq!(w.unwarranted_minutes, 300);
+        assert_eq!(w.status, "administrative");
+    }
+
+    #[test]
+    fn judicial_from_the_start_leaves_nothing_unwarranted() {
+        let ds = [
+            d(8 * H, None, Some("judicial")),
+            d(9 * H, None, Some("unknown")),
+        ];
+        let w = judged(10 * H, 20 * H, &ds, "unknown");
+        assert_eq!((w.unwarranted_minutes, w.status), (0, "judicial"));
+    }
+
+    #[test]
+    fn unknown_wins_over_administrative_then_none() {
+        let both = [
+            d(8 * H, None, Some("administrative")),
+            d(9 * H, None, Some("unknown")),
+        ];
+        assert_eq!(judged(10 * H, 20 * H, &both, "unknown").status, "unknown");
+        let ds = [
+            d(8 * H, None, Some("administrative")),
+            d(9 * H, None, Some("none")),
+        ];
+        assert_eq!(
+            judged(10 * H, 20 * H, &ds, "unknown").status,
+            "administrative"
         );
-        assert_eq!(warrant_status(&[&a, &j, &u], "unknown"), "judicial");
-        assert_eq!(warrant_status(&[&a, &u], "unknown"), "unknown");
-        assert_eq!(warrant_status(&[&a, &n], "unknown"), "administrative");
-        assert_eq!(warrant_status(&[&n], "unknown"), "none");
+        let ds = [d(8 * H, None, Some("none"))];
+        assert_eq!(judged(10 * H, 20 * H, &ds, "unknown").status, "none");
+    }
+
+    #[test]
+    fn an_unknown_warrant_after_the_judicial_one_does_not_count() {
+        // Unknown lodged at 16:00, after the judicial warrant of 15:00: it is
+        // not in force during the unwarranted part.
+        let ds = [
+            d(8 * H, None, Some("none")),
+            d(15 * H, None, Some("judicial")),
+            d(16 * H, None, Some("unknown")),
+        ];
+        let w = judged(10 * H, 20 * H, &ds, "unknown");
+        assert_eq!((w.unwarranted_minutes, w.status), (300, "none"));
     }
 
     #[test]
     fn an_empty_warrant_reads_per_pipeline() {
-        let e = d(None);
-        assert_eq!(warrant_status(&[&e], "unknown"), "unknown");
-        assert_eq!(warrant_status(&[&e], "none"), "none");
+        let ds = [d(8 * H, None, None)];
+        assert_eq!(judged(10 * H, 20 * H, &ds, "unknown").status, "unknown");
+        assert_eq!(judged(10 * H, 20 * H, &ds, "none").status, "none");
     }
 
     #[test]
     fn a_detainer_lifted_before_the_hold_does_not_count() {
-        let mut judicial = d(Some("judicial"));
-        judicial.lifted_at = Some(5);
-        let mut admin = d(Some("administrative"));
-        admin.lodged_at = 1;
-        let act = active(&[&judicial, &admin], Some(10), Some(20));
-        assert_eq!(warrant_status(&act, "unknown"), "administrative");
+        let ds = [
+            d(0, Some(5 * H), Some("judicial")),
+            d(H, None, Some("administrative")),
+        ];
+        let w = judged(10 * H, 20 * H, &ds, "unknown");
+        assert_eq!((w.unwarranted_minutes, w.status), (600, "administrative"));
+    }
+
+    #[test]
+    fn unmeasured_holds_say_what_was_on_file() {
+        let (j, u) = (d(0, None, Some("judicial")), d(0, None, Some("unknown")));
+        assert_eq!(on_file(&[&u, &j], "unknown"), "judicial");
+        assert_eq!(on_file(&[&u], "unknown"), "unknown");
+        assert_eq!(on_file(&[], "unknown"), "none");
     }
 }
