@@ -4,7 +4,8 @@
 //! at most 48 hours "excluding Saturdays, Sundays, and holidays". The holidays
 //! are the federal ones of 5 U.S.C. 6103, computed here from the statute (not
 //! listed by hand) and checked in the tests against an independent table for
-//! 2010 to 2030 (`shared/fixtures/us_federal_holidays_2010_2030.csv`).
+//! 2010 to 2030 (`tests/fixtures/us_federal_holidays_2010_2030.csv`, from the
+//! python-holidays package).
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
@@ -120,7 +121,7 @@ pub fn local_day_start(day: NaiveDate, tz: &Tz) -> DateTime<Utc> {
     Utc.from_utc_datetime(&day.and_time(NaiveTime::MIN))
 }
 
-/// Which clock a detainer form runs under (SPEC 3.7).
+/// Which clock a detainer form runs under (method rule 8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Clock {
     /// 48 hours excluding Saturdays, Sundays and federal holidays

@@ -1,4 +1,4 @@
-//! The command line (SPEC 5), with clap; doc comments are the help text.
+//! The command line, with clap; doc comments are the help text.
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;

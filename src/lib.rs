@@ -1,6 +1,6 @@
 //! detainer-audit: finds every person held in a county jail past their
 //! release on an ICE immigration detainer, measures each hold, and writes the
-//! summaries, class-member lists and rejects of SPEC section 6.
+//! summaries, class-member lists and rejects (README.md, docs/).
 //!
 //! Data flows `config` → `ingest` → `rules` → `outputs`; `cmd` holds one
 //! module per command, `cli` the command line, and `main.rs` only maps

@@ -1,5 +1,5 @@
 //! The `detainer-audit` binary: parses the command line, runs the command,
-//! and maps the outcome to the exit status of SPEC 5: 0 success, 1 ran but
+//! and maps the outcome to its exit status: 0 success, 1 ran but
 //! rejects passed a pipeline's `max_reject_rate`, 2 configuration, usage or
 //! I/O error.
 

@@ -1,5 +1,6 @@
-//! The canonical model of SPEC section 2: the four tables, their fields, the
-//! kind of value each field holds, and the categories of coded fields (2.1).
+//! The canonical model (docs/PIPELINE_FILES.md): the four tables, their
+//! fields, the kind of value each field holds, and the categories of coded
+//! fields.
 //!
 //! Every county export is mapped onto these names by its pipeline file; the
 //! rest of the program only ever sees canonical names.
@@ -81,7 +82,7 @@ pub enum Kind {
 pub struct Field {
     pub name: &'static str,
     pub kind: Kind,
-    /// Required whenever the table is given (SPEC 2, `*`).
+    /// Required whenever the table is given.
     pub required: bool,
 }
 
@@ -111,7 +112,7 @@ pub const BAIL_STATUSES: &[&str] = &["set", "denied_for_hold", "denied_other"];
 pub const CHARGE_KINDS: &[&str] = &["immigration_hold", "criminal"];
 pub const BOOLS: &[&str] = &["true", "false"];
 
-/// The category an unmapped code becomes (SPEC 2.1).
+/// The category an unmapped code becomes.
 pub const UNKNOWN: &str = "unknown";
 
 const BOOKINGS: &[Field] = &[
@@ -191,7 +192,7 @@ pub fn days_from_date(date: chrono::NaiveDate) -> i32 {
     (date - epoch()).num_days() as i32
 }
 
-/// How a date without a time is read (SPEC 3.2).
+/// How a date without a time is read (method rule 4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DateOnly {
     StartOfDay,
@@ -219,7 +220,7 @@ impl DateOnly {
 }
 
 /// Which instant an ambiguous local time (the hour repeated when clocks go
-/// back) is read as (SPEC 3.4): the one that gives the shorter hold.
+/// back) is read as (method rule 4): the one that gives the shorter hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fold {
     Earlier,

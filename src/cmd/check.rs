@@ -87,7 +87,7 @@ pub fn check(pipeline_args: &[PathBuf], progress: &Progress) -> anyhow::Result<(
 }
 
 /// What in a pipeline leaves the audit unable to flag what it should
-/// (SPEC 3.12): no warrant column, and `""` codes that never matched.
+/// (method rule 12): no warrant column, and `""` codes that never matched.
 pub fn warnings(c: &super::County) -> Vec<String> {
     let p = &c.pipeline;
     let mut out = Vec::new();

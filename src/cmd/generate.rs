@@ -1,5 +1,5 @@
 //! `detainer-audit generate`: synthetic county exports and their pipeline
-//! files (SPEC 7). No real person's data is ever involved.
+//! files. No real person's data is ever involved.
 
 use crate::generate::{generate_with, GenerateOptions, GenerateSummary};
 use crate::progress::Progress;

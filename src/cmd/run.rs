@@ -1,4 +1,4 @@
-//! `detainer-audit run`: every output of SPEC 6 for the pipelines given.
+//! `detainer-audit run`: every output (README.md, "Outputs") for the pipelines given.
 
 use super::{over_reject_rate, process_each, County, WorkDir};
 use crate::ingest;

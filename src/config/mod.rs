@@ -1,4 +1,5 @@
-//! Pipeline files (SPEC 4): read, check and turn into a typed [`Pipeline`].
+//! Pipeline files (docs/PIPELINE_FILES.md): read, check and turn into a
+//! typed [`Pipeline`].
 //!
 //! Every problem of every file is collected before anything is reported, each
 //! with the file, line, column and key at fault, so an analyst fixes them all
@@ -78,15 +79,15 @@ pub struct Pipeline {
 
 impl Pipeline {
     /// `as_of` (a local time) as a UTC instant; in the hour repeated when
-    /// clocks go back, the earlier one, which ends open holds sooner (SPEC
-    /// 3.4). `None` only in the skipped hour, which validation refuses.
+    /// clocks go back, the earlier one, which ends open holds sooner (method
+    /// rule 4). `None` only in the skipped hour, which validation refuses.
     pub fn as_of_utc(&self, local: NaiveDateTime) -> Option<i64> {
         crate::ingest::parse::local_to_utc_micros(local, &self.tz, crate::model::Fold::Earlier).ok()
     }
 }
 
-/// Who is in the class list (issue 4 of the project; defaults reproduce
-/// SPEC 6: every person with a flagged hold).
+/// Who is in the class list (`[class]`; by default every person with a
+/// flagged hold).
 #[derive(Debug, Clone)]
 pub struct Class {
     /// First and last local day (inclusive) a hold may start in.
@@ -143,7 +144,7 @@ pub struct Rules {
 }
 
 impl Rules {
-    /// How a date without a time is read for `field` (SPEC 3.2).
+    /// How a date without a time is read for `field` (method rule 4).
     pub fn date_only(&self, field: &str) -> DateOnly {
         self.date_only
             .get(field)
@@ -582,7 +583,7 @@ fn validate(c: &mut Checker, raw: RawPipeline) -> Option<Pipeline> {
                     &[Key("as_of")],
                     format!("`{s}` is not a local datetime like \"2026-06-30T00:00:00\""),
                 ),
-                // SPEC 3.3: a local time in the skipped DST hour is never shifted.
+                // Method rule 4: a local time in the skipped DST hour is never shifted.
                 (Some(t), Some(tz)) if tz.from_local_datetime(&t).earliest().is_none() => c.report(
                     &[Key("as_of")],
                     format!(

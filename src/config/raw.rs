@@ -1,6 +1,6 @@
-//! The pipeline file as written (SPEC 4): serde types that mirror the TOML
-//! exactly. Nothing here is checked beyond its TOML type; `plan` turns these
-//! into a validated [`super::Pipeline`].
+//! The pipeline file as written (docs/PIPELINE_FILES.md): serde types that
+//! mirror the TOML exactly. Nothing here is checked beyond its TOML type;
+//! validation turns these into a [`super::Pipeline`].
 
 use serde::Deserialize;
 use std::collections::BTreeMap;

@@ -1,6 +1,6 @@
-//! Synthetic jail exports (SPEC 7): real California county names, invented
+//! Synthetic jail exports: real California county names, invented
 //! people, each county in one of three export dialects, with a pipeline file
-//! (SPEC 4) for each.
+//! for each.
 //!
 //! The generator owns three things: the simulation of a county jail
 //! (`model`: bookings, release latency, detainer holds, and the hard cases

@@ -366,7 +366,7 @@ fn local_reason(rng: &mut ChaCha8Rng) -> Reason {
     )
 }
 
-/// The detainer form in use on a date (SPEC 2.1).
+/// The detainer form in use on a date.
 fn form_on(rng: &mut ChaCha8Rng, date: NaiveDate) -> Form {
     if date.year() < 2015 {
         Form::I247
@@ -1025,7 +1025,7 @@ fn plant_defects(sim: &mut Sim, regular_count: u64) -> Vec<Orphan> {
                         detainer,
                     });
                     // One orphan per county keeps the detainer table's reject
-                    // share near 1% (SPEC 4, `max_reject_rate`).
+                    // share near 1% (`max_reject_rate`).
                     break;
                 }
             }

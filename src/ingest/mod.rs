@@ -1,5 +1,5 @@
 //! Ingest: each input file of a pipeline read once, row by row, into a staged
-//! table of its canonical table (SPEC 2), typed and time-zoned, plus a staged
+//! table of its canonical table (docs/PIPELINE_FILES.md), typed and time-zoned, plus a staged
 //! table of the rows that could not be used, each with its source file, row,
 //! line, raw values and a reason code. Staged tables are kept in memory
 //! within a budget shared by the run, else in Arrow IPC files (see `store`).
@@ -109,7 +109,7 @@ pub struct Staged {
     pub offsets: Option<Arc<Vec<u64>>>,
     /// The booking ids that can still be read from the rows rejected here
     /// (releases and charges only): a rejected release or charge row leaves
-    /// its booking's hold unmeasured (SPEC 3.1, 3.2).
+    /// its booking's hold unmeasured (method rules 1, 2).
     pub rejected_ids: Vec<String>,
 }
 
@@ -689,7 +689,7 @@ impl Stager<'_> {
                 (!t.is_empty() && !nulls.iter().any(|n| n == t)).then_some(t)
             };
             let Some(first) = text(m.positions[0]) else {
-                // A `""` code maps the empty fields of its column (SPEC 2.1).
+                // A `""` code maps the empty fields of its column.
                 let empty = match &m.reader {
                     FieldReader::Coded(c) => c.empty(),
                     _ => None,
@@ -963,7 +963,7 @@ fn field_failure(
             "nonexistent_local_time",
             format!(
                 "{field}: {t} does not exist in the pipeline's time zone (clocks skipped that hour); \
-                 not shifted (SPEC 3.3)"
+                 not shifted (method rule 4)"
             ),
         ),
         FieldError::OutOfRange(y) => (

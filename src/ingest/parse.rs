@@ -23,7 +23,8 @@ const ISO_LOCAL: [&str; 4] = [
 pub enum FieldError {
     /// Matches none of the formats (and is no Excel serial number).
     Unparseable,
-    /// A local time in the hour skipped when clocks spring forward (SPEC 3.3).
+    /// A local time in the hour skipped when clocks spring forward (method
+    /// rule 4).
     NonExistentLocalTime(NaiveDateTime),
     /// A date outside the years this audit can meet (likely a typo).
     OutOfRange(i32),
@@ -409,7 +410,7 @@ impl DateTimeParser {
     }
 }
 
-/// SPEC 3.4: an ambiguous local time (the repeated hour in November) takes
+/// Method rule 4: an ambiguous local time (the repeated hour in November) takes
 /// the instant `fold` says; a non-existent one (the skipped hour in March) is
 /// an error, never shifted.
 pub fn local_to_utc_micros(local: NaiveDateTime, tz: &Tz, fold: Fold) -> Result<i64, FieldError> {
@@ -510,7 +511,7 @@ pub fn parse_decimal(text: &str) -> Option<f64> {
 }
 
 /// Maps source codes to categories: exact match first, then ignoring case
-/// and surrounding spaces; anything else is `unknown` (SPEC 2.1).
+/// and surrounding spaces; anything else is `unknown`.
 pub struct CodeMap {
     exact: HashMap<String, String>,
     folded: HashMap<String, String>,
@@ -537,7 +538,7 @@ impl CodeMap {
     }
 
     /// The category of an empty (or null-valued) field: the `""` code's,
-    /// if the table has one (SPEC 2.1).
+    /// if the table has one.
     pub fn empty(&self) -> Option<&str> {
         self.empty.as_deref()
     }

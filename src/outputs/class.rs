@@ -1,4 +1,4 @@
-//! The class-member list (SPEC 6): one row per person with a flagged hold.
+//! The class-member list: one row per person with a flagged hold.
 //!
 //! `days_held` counts each started 24 hours of the unwarranted part of each
 //! flagged hold (25 unwarranted hours are 2 days); `damages_estimate` is
@@ -37,7 +37,7 @@ pub struct Member {
 }
 
 /// Whether a hold makes its person a class member (`[class]`; by default
-/// every flagged hold, as SPEC 6 says).
+/// every flagged hold).
 pub fn in_class(p: &Pipeline, h: &Hold) -> bool {
     let c = &p.class;
     let day = h.hold_start.map(|t| crate::rules::local_date(t, &p.tz));
@@ -85,7 +85,7 @@ pub fn subclass_value(m: &Member, name: &str) -> Option<bool> {
 const MINUTES_PER_DAY: i64 = 24 * 60;
 
 /// The days a flagged hold counts for damages: each started 24 hours of its
-/// unwarranted part (SPEC 3.7).
+/// unwarranted part (method rule 7).
 pub fn days_held(h: &Hold) -> i64 {
     let m = h.unwarranted_minutes.unwrap_or(0);
     (m + MINUTES_PER_DAY - 1) / MINUTES_PER_DAY
@@ -307,7 +307,7 @@ impl<W: std::io::Write> MembersCsv<W> {
     }
 }
 
-/// Pairs of persons that may be one (SPEC 6 says a class list must neither
+/// Pairs of persons that may be one (a class list must neither
 /// split nor merge people): same birth date, close names, keyed apart.
 pub fn duplicates_frame(
     rows: &[(String, crate::rules::person::PossibleDuplicate)],

@@ -1,4 +1,4 @@
-//! The holds table (SPEC 6): one row per booking with a detainer lodged
+//! The holds table: one row per booking with a detainer lodged
 //! before release, datetimes as timestamps in the county's time zone; and
 //! the hold detainers table: each detainer of each hold, with the part of
 //! the hold it was in force for, which `explain` reads.

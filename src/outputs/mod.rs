@@ -1,4 +1,4 @@
-//! Outputs of SPEC 6: holds, summary, class members, rejects, manifest.
+//! The outputs: holds, summary, class members, rejects, manifest.
 //!
 //! Only this module writes result files. Everything is written into a
 //! private folder beside `--out` and moved into place when the whole run has
@@ -8,6 +8,7 @@
 pub mod class;
 pub mod holds;
 pub mod manifest;
+pub mod method;
 pub mod privacy;
 pub mod spill;
 pub mod summary;

@@ -1,4 +1,5 @@
-//! The per-county monthly summary (SPEC 6): no names, no dates of birth.
+//! The per-county monthly summary: no names, no dates of birth. Its
+//! columns are defined in docs/METHOD.md ("The summary").
 //!
 //! One row per month from `rules.since` (or 2011-01) to the month of `as_of`
 //! (or `rules.until`), zeros where nothing happened, so that a missing month

@@ -438,10 +438,11 @@ fn small_rows(parts: &[CountyPart], privacy: &super::privacy::Privacy) -> [Vec<V
             },
         );
     }
-    for rule in METHOD {
+    // The rules, as docs/METHOD.md states them.
+    for (section, text) in super::method::blocks() {
         method.push(vec![
-            Cell::Text("rule".into()),
-            Cell::Text(rule.to_string()),
+            Cell::Text(format!("method: {section}")),
+            Cell::Text(text),
         ]);
     }
     [summary, rejects, method]
@@ -543,18 +544,6 @@ pub fn member_columns(subclasses: &[String]) -> Vec<(String, f64)> {
     member_columns.extend(subclasses.iter().map(|n| (n.clone(), 12.0)));
     member_columns
 }
-
-/// The rules, as the Method sheet states them (SPEC 3).
-const METHOD: &[&str] = &[
-    "A hold is a booking with an ICE detainer lodged before release. It starts at the later of eligibility for release on the local case and the first lodging; it ends at release, at the lifting of the last detainer if earlier, or at as_of for a person still held (open).",
-    "Durations are elapsed real time in whole minutes, computed in UTC from local times; an ambiguous local time takes the earlier instant, a non-existent one is rejected.",
-    "Eligibility comes from the release record; where missing, from the latest disposition of the booking's criminal charges when all are disposed.",
-    "Past release: held longer than the grace minutes after eligibility. Flagged: past release, no judicial warrant (none or administrative I-200/I-205), and starting within the period. Unknown warrants are never flagged, only counted.",
-    "48-hour limit (8 CFR 287.7(d)): I-247, I-247D and I-247X count 48 hours excluding Saturdays, Sundays and federal holidays (5 U.S.C. 6103, observed days); I-247A counts 48 calendar hours; I-247N authorizes no detention.",
-    "California regimes: pre_trust before 2014; trust_act 2014-2017 (Cal. Gov. Code 7282.5); values_act from 2018 (Cal. Gov. Code 7284.6).",
-    "Days held: each started 24 hours of each flagged hold. Damages estimate: per-day amount times days held, at most the cap.",
-    "Every input row is used or listed in the rejects with its reason; the manifest reconciles rows_in = rows_used + rows_rejected per file.",
-];
 
 #[cfg(test)]
 mod tests {

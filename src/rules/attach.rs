@@ -1,4 +1,4 @@
-//! Attaching detainers to bookings (SPEC 3.2, last paragraph).
+//! Attaching detainers to bookings (method rule 3, person-keyed detainers).
 //!
 //! What it does: a detainer with a `booking_id` belongs to that booking; one
 //! given by `person_id` alone belongs to that person's booking whose

@@ -1,4 +1,4 @@
-//! SPEC 3.10: the release-latency baseline.
+//! Method rule 11: the release-latency baseline.
 //!
 //! What it does: per local year of eligibility, the median minutes from
 //! `eligible_at` to `released_at` for bookings *without* a detainer (an

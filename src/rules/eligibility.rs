@@ -1,4 +1,5 @@
-//! SPEC 3.1: when the person became entitled to release on the local case.
+//! Method rule 1: when the person became entitled to release on the local
+//! case.
 //!
 //! What it does: takes `eligible_at` from the releases table; where it is
 //! missing and a charges table is given, uses the latest `charge_released_at`
@@ -165,7 +166,7 @@ fn with_charges(joined: LazyFrame, charges: LazyFrame) -> LazyFrame {
     joined.left_join(agg, col("booking_id"), col("booking_id"))
 }
 
-/// `eligible` and `eligibility_source` columns (SPEC 3.1). A booking named
+/// `eligible` and `eligibility_source` columns (method rule 1). A booking named
 /// by a rejected charge row (`charge_rejected`) gets no eligibility from its
 /// charges: the unreadable row may be the charge that held it longest.
 pub fn eligibility_exprs(charge_rejected: &PlHashSet<String>) -> [Expr; 2] {

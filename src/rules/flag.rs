@@ -1,4 +1,4 @@
-//! SPEC 3.5 and 3.7: past release, and the flag.
+//! Method rules 5 and 7: past release, and the flag.
 //!
 //! What it does: a hold is `past_release` when it lasted more than
 //! `rules.grace_minutes`; it is `flagged` when its unwarranted part lasted

@@ -1,11 +1,11 @@
-//! The rules of one hold row, together: SPEC 3.2 to 3.8 over the typed
+//! The rules of one hold row, together: method rules 2 to 8 over the typed
 //! values of one booking (no polars). The audit feeds every booking with a
 //! detainer through [`evaluate`]; the tests hold it against a brute-force
 //! reference.
 //!
 //! What it does: decides whether the hold can be measured (eligibility and
-//! release known, or the person still held), measures it (3.3, 3.4), judges
-//! its warrant (3.6), its flag (3.5, 3.7) and its form's clock (3.8).
+//! release known, or the person still held), measures it (rules 3, 4), judges
+//! its warrant (6), its flag (5, 7) and its form's clock (8).
 //!
 //! Why: each doubt the export leaves is read the way that gives the shorter
 //! hold: a release row that could not be read leaves the hold unmeasured
@@ -20,7 +20,8 @@ use super::{flag, limit48, warrant};
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
-/// What the export says of when the person left jail custody (SPEC 3.2).
+/// What the export says of when the person left jail custody (method rule
+/// 2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Release {
     /// Released, or handed to ICE, at this instant (UTC microseconds).
@@ -46,9 +47,9 @@ pub enum Status {
     Closed,
     /// Still held at `as_of`: measured to `as_of`, right-censored.
     Open,
-    /// No eligibility time: kept, not measured (SPEC 3.1).
+    /// No eligibility time: kept, not measured (method rule 1).
     EligibilityUnknown,
-    /// A release row could not be used: kept, not measured (SPEC 3.2).
+    /// A release row could not be used: kept, not measured (method rule 2).
     ReleaseUnknown,
 }
 
@@ -100,7 +101,7 @@ pub struct Evaluated {
     pub in_force: Vec<bool>,
 }
 
-/// Lodging order: the "earliest lodged" of SPEC 3.8, ties broken by the
+/// Lodging order: the "earliest lodged" of method rule 8, ties broken by the
 /// detainer id and then the source row, so that the choice is reproducible.
 fn lodging_order(detainers: &[&Detainer]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..detainers.len()).collect();
@@ -116,7 +117,7 @@ fn lodging_order(detainers: &[&Detainer]) -> Vec<usize> {
     order
 }
 
-/// SPEC 3.2 to 3.8 for one booking. `detainers` are those lodged before its
+/// Method rules 2 to 8 for one booking. `detainers` are those lodged before its
 /// release (see [`interval::lodged_before`]; non-empty for a hold row).
 pub fn evaluate(
     eligible_at: Option<i64>,

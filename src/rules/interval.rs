@@ -1,4 +1,4 @@
-//! SPEC 3.3: the hold interval.
+//! Method rule 3: the hold.
 //!
 //! What it does: a detainer is *in force* from its `lodged_at` until its
 //! `lifted_at` (for ever when not lifted). The hold is the set of instants
@@ -24,7 +24,7 @@
 pub struct Detainer {
     pub lodged_at: i64,
     pub lifted_at: Option<i64>,
-    /// The form's category (SPEC 2.1), `unknown` for an unmapped code,
+    /// The form's category, `unknown` for an unmapped code,
     /// `None` for an empty field.
     pub form: Option<String>,
     /// The warrant's category, `unknown` for an unmapped code, `None` for an
@@ -89,7 +89,7 @@ pub fn lodged_before(detainers: &[Detainer], release: Option<i64>) -> Vec<&Detai
         .collect()
 }
 
-/// SPEC 3.3 for a booking with a known eligibility. `end` is the release,
+/// Method rule 3 for a booking with a known eligibility. `end` is the release,
 /// or `as_of` for a person still held; `detainers` are those lodged before
 /// the release.
 pub fn hold(eligible_at: i64, end: i64, detainers: &[&Detainer]) -> HoldTime {

@@ -1,4 +1,4 @@
-//! SPEC 3.8: the 48-hour limit of the detainer forms.
+//! Method rule 8: the 48-hour limit of the detainer forms.
 //!
 //! What it does: counts the hours of a hold (its pieces: gaps when no
 //! detainer was in force do not count) under its form's clock and says

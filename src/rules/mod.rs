@@ -1,4 +1,4 @@
-//! Rules: SPEC section 3 applied to a pipeline's staged tables.
+//! The rules of docs/METHOD.md applied to a pipeline's staged tables.
 //!
 //! The large tables (bookings, releases, charges) stay lazy and are only
 //! scanned, joined and aggregated by polars. What is materialized is small by
@@ -56,7 +56,7 @@ pub enum RulesError {
     },
 }
 
-/// One row of the holds table (SPEC 6).
+/// One row of the holds table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hold {
     pub booking_id: String,
@@ -98,7 +98,7 @@ pub struct Hold {
     pub transferred_to_ice: bool,
     pub detainers: u32,
     pub detainer_ids: String,
-    /// Evidence (SPEC 6): the release or charge rows that set `eligible_at`,
+    /// Evidence: the release or charge rows that set `eligible_at`,
     /// the row that set `released_at`, and the detainer rows in force during
     /// the hold, each as `file row N`.
     pub eligibility_from: Vec<String>,
@@ -382,7 +382,7 @@ impl Scratch {
     }
 }
 
-/// Applies SPEC 3 to one pipeline's staged inputs.
+/// Applies the method's rules to one pipeline's staged inputs.
 pub fn audit(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> Result<Audit, RulesError> {
     run(p, staged, scratch).map_err(|source| RulesError::Polars {
         pipeline: p.file.clone(),
@@ -403,7 +403,7 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
         dedupe::dedupe(staged, Table::Releases, staged_engine)
     })?;
     rejects.append(&mut r.rejects);
-    // SPEC 3.1, 3.2: a booking named by a rejected release or charge row,
+    // Method rules 1 and 2: a booking named by a rejected release or charge row,
     // or whose release rows conflict, keeps its hold row but is not measured
     // past what the export can show.
     let mut doubts = Doubts::default();
@@ -588,7 +588,7 @@ struct Doubts {
 }
 
 /// The charge rows that set the eligibility of bookings whose eligibility
-/// comes from charges (SPEC 3.1): the criminal charges disposed last. Read
+/// comes from charges (method rule 1): the criminal charges disposed last. Read
 /// for the bookings with a detainer only.
 fn charge_evidence(
     staged: &[Staged],
@@ -744,7 +744,7 @@ fn build_holds(
         let Some(all) = by_booking.get(&id) else {
             continue;
         };
-        // SPEC 3.2: the release; where the export has none, the person's
+        // Method rule 2: the release; where the export has none, the person's
         // handover to ICE; never measured past a release row that could not
         // be read.
         let ice_custody = all

@@ -1,5 +1,5 @@
 //! Person keys: which bookings belong to one person, for `flagged_persons`
-//! and the class list (SPEC 6).
+//! and the class list (docs/METHOD.md, "People and the class list").
 //!
 //! What it does: keys a booking by the export's `person_id` where there is
 //! one; else by normalized name and date of birth; else by the booking

@@ -1,4 +1,4 @@
-//! SPEC 3.9: the legal regime a hold fell under.
+//! Method rule 10: the legal regime a hold fell under.
 //!
 //! What it does: for California counties, `pre_trust` before 2014-01-01,
 //! `trust_act` from 2014-01-01 (Cal. Gov. Code 7282.5, the TRUST Act) to

@@ -1,4 +1,4 @@
-//! SPEC 3.6: the warrant, and the part of a hold it leaves unwarranted.
+//! Method rule 6: the warrant, and the part of a hold it leaves unwarranted.
 //!
 //! What it does: `unwarranted_minutes` is the part of the hold before a
 //! detainer with a `judicial` warrant came into force (all of it when none
@@ -11,7 +11,7 @@
 //! Why: only a warrant or probable-cause finding by a judge makes the new
 //! seizure lawful, and only from the moment it exists; an administrative
 //! warrant is signed by ICE officers, not judges. An unknown warrant is
-//! never flagged (SPEC 3.7), so it wins over `none` and `administrative`.
+//! never flagged (method rule 7), so it wins over `none` and `administrative`.
 //!
 //! Example: an administrative detainer in force from eligibility at 10:00
 //! and a judicial warrant lodged at 15:00: 300 unwarranted minutes,
@@ -32,7 +32,7 @@ pub struct Warrant {
     pub status: &'static str,
 }
 
-/// SPEC 3.6 for a measured hold; `detainers` are those `hold` was made of.
+/// Method rule 6 for a measured hold; `detainers` are those `hold` was made of.
 pub fn judge(hold: &HoldTime, detainers: &[&Detainer], missing: &str) -> Warrant {
     let judicial = |d: &Detainer| category(d, missing) == "judicial";
     if hold.pieces.is_empty() {

@@ -1,6 +1,6 @@
 //! Export dialects: each renders a simulated [`County`] as the files one
 //! kind of jail management system would export, plus the pipeline file
-//! (SPEC 4) that maps those files onto the canonical model (SPEC 2).
+//! that maps those files onto the canonical model (docs/PIPELINE_FILES.md).
 //!
 //! The three dialects differ in every way the ingest must cope with:
 //! delimiter, encoding, line ends, preamble lines, date formats, split date
@@ -119,7 +119,7 @@ impl Dialect {
     }
 }
 
-/// The canonical release-reason categories (SPEC 2.1), in the order the
+/// The canonical release-reason categories, in the order the
 /// code tables list them.
 pub const REASONS: [(Reason, &str); 10] = [
     (Reason::Bail, "bail"),

@@ -1,9 +1,9 @@
 //! Dialect "per-charge": UTF-8 with a byte-order mark and CRLF line ends.
 //! `bookings.csv` has no eligibility column, so eligibility must be derived
-//! from `charges.csv` (one row per charge; SPEC 3.1); booking and release
+//! from `charges.csv` (one row per charge; method rule 1); booking and release
 //! times use two-digit years and AM/PM. A charge text sometimes holds an
 //! embedded newline inside its quoted field. `detainers.csv` is keyed by
-//! person only (SPEC 3.2): each detainer's lodging time lies in the custody
+//! person only (method rule 3): each detainer's lodging time lies in the custody
 //! window of exactly one booking of that person.
 
 use chrono::{Datelike, NaiveDateTime};
@@ -216,7 +216,7 @@ fn pipeline(ctx: &Ctx) -> String {
             formats: &[("dob", &[DOB]), ("booked_at", &[DATETIME])],
         },
     );
-    // No eligibility column: SPEC 3.1 derives it from the charges.
+    // No eligibility column: method rule 1 derives it from the charges.
     p.input(
         ctx,
         &Input {

@@ -4,7 +4,7 @@
 //! values are written as `NULL`, `N/A` or nothing, as such systems mix them.
 //! `bookings.csv` holds booking and release fields (read twice by the
 //! pipeline); `holds.csv` holds detainers keyed by booking number, some with
-//! a lodging date but no time (SPEC 3.2, `rules.date_only`).
+//! a lodging date but no time (method rule 4, `rules.date_only`).
 
 use chrono::{Datelike, NaiveDateTime};
 
