@@ -7,6 +7,7 @@
 //! 2010 to 2030 (`tests/fixtures/us_federal_holidays_2010_2030.csv`, from the
 //! python-holidays package).
 
+use crate::model::Form;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
 
@@ -121,6 +122,15 @@ pub fn local_day_start(day: NaiveDate, tz: &Tz) -> DateTime<Utc> {
     Utc.from_utc_datetime(&day.and_time(NaiveTime::MIN))
 }
 
+/// The local wall-clock time in `tz` of a UTC-microsecond instant.
+pub fn local_datetime(micros: i64, tz: &chrono_tz::Tz) -> Option<chrono::NaiveDateTime> {
+    DateTime::<Utc>::from_timestamp_micros(micros).map(|t| t.with_timezone(tz).naive_local())
+}
+
+pub fn local_date(micros: i64, tz: &chrono_tz::Tz) -> NaiveDate {
+    local_datetime(micros, tz).unwrap_or_default().date()
+}
+
 /// Which clock a detainer form runs under (method rule 8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Clock {
@@ -134,13 +144,13 @@ pub enum Clock {
 }
 
 impl Clock {
-    /// The clock for a canonical form name, `None` for an unknown form.
-    pub fn for_form(form: &str) -> Option<Clock> {
+    /// The clock of a form, `None` for an unknown form.
+    pub fn for_form(form: Form) -> Option<Clock> {
         match form {
-            "I-247" | "I-247D" | "I-247X" => Some(Clock::BusinessHours),
-            "I-247A" => Some(Clock::CalendarHours),
-            "I-247N" => Some(Clock::NoDetention),
-            _ => None,
+            Form::I247 | Form::I247D | Form::I247X => Some(Clock::BusinessHours),
+            Form::I247A => Some(Clock::CalendarHours),
+            Form::I247N => Some(Clock::NoDetention),
+            Form::Unknown => None,
         }
     }
 
@@ -316,10 +326,10 @@ mod tests {
 
     #[test]
     fn no_detention_form_has_limit_zero() {
-        assert_eq!(Clock::for_form("I-247N"), Some(Clock::NoDetention));
+        assert_eq!(Clock::for_form(Form::I247N), Some(Clock::NoDetention));
         assert_eq!(Clock::NoDetention.limit_hours(), 0.0);
-        assert_eq!(Clock::for_form("I-247X"), Some(Clock::BusinessHours));
-        assert_eq!(Clock::for_form("unknown"), None);
+        assert_eq!(Clock::for_form(Form::I247X), Some(Clock::BusinessHours));
+        assert_eq!(Clock::for_form(Form::Unknown), None);
     }
 
     proptest! {

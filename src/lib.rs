@@ -2,10 +2,13 @@
 //! release on an ICE immigration detainer, measures each hold, and writes the
 //! summaries, class-member lists and rejects (README.md, docs/).
 //!
-//! Data flows `config` → `ingest` → `rules` → `outputs`; `cmd` holds one
-//! module per command, `cli` the command line, and `main.rs` only maps
-//! outcomes to exit codes.
+//! Data flows `config` (pipeline files) → `ingest` (exports into staged
+//! tables) → `audit` (the rules of `rules` applied with polars) →
+//! `outputs`; `cmd` holds one module per command, `cli` the command line,
+//! and `main.rs` only maps outcomes to exit codes. docs/ARCHITECTURE.md
+//! tells the whole story.
 
+pub mod audit;
 pub mod calendar;
 pub mod cli;
 pub mod cmd;

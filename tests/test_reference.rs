@@ -16,6 +16,7 @@
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveDateTime, TimeZone, Weekday};
 use chrono_tz::Tz;
+use detainer_audit::model::{Form, Warrant};
 use detainer_audit::rules::hold::{evaluate, Evaluated, Params, Release, Status};
 use detainer_audit::rules::interval::Detainer;
 use proptest::prelude::*;
@@ -70,8 +71,8 @@ fn in_force(d: &Detainer, t: i64) -> bool {
     d.lodged_at <= t && d.lifted_at.is_none_or(|l| t < l)
 }
 
-fn category<'a>(d: &'a Detainer, p: &'a Params) -> &'a str {
-    d.warrant.as_deref().unwrap_or(p.missing_warrant)
+fn category(d: &Detainer, p: &Params) -> &'static str {
+    d.warrant.unwrap_or(p.missing_warrant).name()
 }
 
 /// judicial > unknown > administrative > none ("none" for no detainer).
@@ -98,8 +99,19 @@ fn earliest<'a>(ds: impl IntoIterator<Item = &'a Detainer>) -> Option<&'a Detain
     })
 }
 
+/// The library's form of a name the reference uses.
+fn form_named(name: &str) -> Form {
+    Form::parse(name).expect("a form name")
+}
+
+/// The library's warrant of a name the reference uses.
+fn warrant_named(name: &str) -> Warrant {
+    Warrant::parse(name).expect("a warrant name")
+}
+
 fn form_of(d: &Detainer) -> String {
-    d.form.clone().unwrap_or_else(|| "unknown".to_string())
+    d.form
+        .map_or_else(|| "unknown".to_string(), |f| f.name().to_string())
 }
 
 fn reference(
@@ -127,8 +139,8 @@ fn reference(
                 hold_end,
                 hold_minutes: None,
                 unwarranted_minutes: None,
-                form: earliest(ds.iter().copied()).map(form_of),
-                warrant_status: precedence(ds.iter().map(|d| category(d, p))),
+                form: earliest(ds.iter().copied()).map(|d| form_named(&form_of(d))),
+                warrant_status: warrant_named(precedence(ds.iter().map(|d| category(d, p)))),
                 past_release: None,
                 flagged: false,
                 over_limit: None,
@@ -226,8 +238,8 @@ fn reference(
         hold_end: Some(hold_end),
         hold_minutes: Some(hold_minutes),
         unwarranted_minutes: Some(unwarranted),
-        form,
-        warrant_status,
+        form: form.map(|f| form_named(&f)),
+        warrant_status: warrant_named(warrant_status),
         past_release: Some(hold_minutes > p.grace_minutes),
         flagged,
         over_limit,
@@ -255,11 +267,11 @@ fn at(tz: Tz, local: &str) -> i64 {
         .timestamp_micros()
 }
 
-fn params(tz: Tz) -> Params<'static> {
+fn params(tz: Tz) -> Params {
     Params {
         as_of: at(tz, "2019-12-31 00:00"),
         grace_minutes: 30,
-        missing_warrant: "unknown",
+        missing_warrant: Warrant::Unknown,
         since: NaiveDate::from_ymd_opt(2010, 1, 1).unwrap(),
         until: None,
         tz,
@@ -275,8 +287,8 @@ fn detainer(
     Detainer {
         lodged_at,
         lifted_at,
-        form: form.map(str::to_string),
-        warrant: warrant.map(str::to_string),
+        form: form.map(form_named),
+        warrant: warrant.map(warrant_named),
         source_file: "d.csv".to_string(),
         ..Default::default()
     }
@@ -328,8 +340,8 @@ fn hand_gap_then_second_form() {
         hold_end: Some(h("16:00")),
         hold_minutes: Some(120),
         unwarranted_minutes: Some(120),
-        form: Some("I-247A".to_string()),
-        warrant_status: "unknown",
+        form: Some(form_named("I-247A")),
+        warrant_status: warrant_named("unknown"),
         past_release: Some(true),
         flagged: false,
         over_limit: Some(false),
@@ -366,8 +378,8 @@ fn hand_administrative_then_judicial() {
         hold_end: Some(h("20:00")),
         hold_minutes: Some(600),
         unwarranted_minutes: Some(300),
-        form: Some("I-247".to_string()),
-        warrant_status: "administrative",
+        form: Some(form_named("I-247")),
+        warrant_status: warrant_named("administrative"),
         past_release: Some(true),
         flagged: true,
         over_limit: Some(false),
@@ -404,8 +416,8 @@ fn hand_module_doc_example() {
         hold_end: Some(h("16:00")),
         hold_minutes: Some(360),
         unwarranted_minutes: Some(360),
-        form: Some("I-247A".to_string()),
-        warrant_status: "administrative",
+        form: Some(form_named("I-247A")),
+        warrant_status: warrant_named("administrative"),
         past_release: Some(true),
         flagged: true,
         over_limit: Some(false),
@@ -443,8 +455,8 @@ fn hand_thanksgiving_business_clock() {
         hold_end: Some(at(tz, "2019-12-02 12:00")),
         hold_minutes: Some(7200),
         unwarranted_minutes: Some(0),
-        form: Some("I-247".to_string()),
-        warrant_status: "judicial",
+        form: Some(form_named("I-247")),
+        warrant_status: warrant_named("judicial"),
         past_release: Some(true),
         flagged: false,
         over_limit: Some(false),
@@ -470,7 +482,7 @@ fn hand_spring_forward_day_is_23_hours() {
     // local start date 2019-03-10 within since..until).
     let tz = la();
     let mut p = params(tz);
-    p.missing_warrant = "none";
+    p.missing_warrant = Warrant::None;
     p.since = NaiveDate::from_ymd_opt(2019, 3, 10).unwrap();
     p.until = NaiveDate::from_ymd_opt(2019, 3, 10);
     let (s, e) = (at(tz, "2019-03-10 00:00"), at(tz, "2019-03-11 00:00"));
@@ -481,8 +493,8 @@ fn hand_spring_forward_day_is_23_hours() {
         hold_end: Some(e),
         hold_minutes: Some(1380),
         unwarranted_minutes: Some(1380),
-        form: Some("I-247N".to_string()),
-        warrant_status: "none",
+        form: Some(form_named("I-247N")),
+        warrant_status: warrant_named("none"),
         past_release: Some(true),
         flagged: true,
         over_limit: Some(true),
@@ -514,8 +526,8 @@ fn hand_open_hold_ends_at_as_of() {
         hold_end: Some(h("18:00")),
         hold_minutes: Some(420),
         unwarranted_minutes: Some(420),
-        form: Some("unknown".to_string()),
-        warrant_status: "unknown",
+        form: Some(form_named("unknown")),
+        warrant_status: warrant_named("unknown"),
         past_release: Some(true),
         flagged: false,
         over_limit: None,
@@ -546,7 +558,7 @@ fn hand_empty_hold() {
         hold_minutes: Some(0),
         unwarranted_minutes: Some(0),
         form: None,
-        warrant_status: "none",
+        warrant_status: warrant_named("none"),
         past_release: Some(false),
         flagged: false,
         over_limit: None,
@@ -580,8 +592,8 @@ fn hand_not_measured() {
         hold_end: Some(h("16:00")),
         hold_minutes: None,
         unwarranted_minutes: None,
-        form: Some("I-247D".to_string()),
-        warrant_status: "judicial",
+        form: Some(form_named("I-247D")),
+        warrant_status: warrant_named("judicial"),
         past_release: None,
         flagged: false,
         over_limit: None,
@@ -788,7 +800,7 @@ fn case() -> impl Strategy<Value = Case> {
 }
 
 /// The case's inputs, in UTC microseconds.
-fn build(c: &Case) -> (Option<i64>, Release, Vec<Detainer>, Params<'static>) {
+fn build(c: &Case) -> (Option<i64>, Release, Vec<Detainer>, Params) {
     let (zone, anchor) = ANCHORS[c.anchor];
     let tz: Tz = zone.parse().unwrap();
     let anchor = NaiveDate::parse_from_str(anchor, "%Y-%m-%d").unwrap();
@@ -838,8 +850,8 @@ fn build(c: &Case) -> (Option<i64>, Release, Vec<Detainer>, Params<'static>) {
             Detainer {
                 lodged_at: t(lodged),
                 lifted_at: lifted,
-                form: FORMS[r.form].map(str::to_string),
-                warrant: WARRANTS[r.warrant].map(str::to_string),
+                form: FORMS[r.form].map(form_named),
+                warrant: WARRANTS[r.warrant].map(warrant_named),
                 detainer_id: [None, Some("A"), Some("B")][r.id].map(str::to_string),
                 source_file: ["a.csv", "b.csv"][r.file].to_string(),
                 // Distinct rows: no two detainers tie on the whole order.
@@ -851,7 +863,7 @@ fn build(c: &Case) -> (Option<i64>, Release, Vec<Detainer>, Params<'static>) {
     let p = Params {
         as_of: t(as_of_minute),
         grace_minutes: c.grace,
-        missing_warrant: MISSING[c.missing],
+        missing_warrant: warrant_named(MISSING[c.missing]),
         since: c
             .since
             .map_or(NaiveDate::from_ymd_opt(2010, 1, 1).unwrap(), day),
@@ -928,29 +940,32 @@ fn generator_covers_the_outcomes() {
         note("flag-eligible, outside since/until", {
             let day = r.hold_start.map(|t| local_date(t, p.tz));
             !r.flagged
-                && matches!(r.warrant_status, "none" | "administrative")
+                && matches!(r.warrant_status.name(), "none" | "administrative")
                 && r.unwarranted_minutes > Some(p.grace_minutes)
                 && day.is_some_and(|d| d < p.since || p.until.is_some_and(|u| d > u))
         });
         note("over limit", r.over_limit == Some(true));
         note("within limit", r.over_limit == Some(false));
         note("business clock short of calendar", {
-            matches!(r.form.as_deref(), Some("I-247" | "I-247D" | "I-247X"))
-                && r.limit_hours_counted
-                    .is_some_and(|h| h * 60.0 < r.hold_minutes.unwrap() as f64)
+            matches!(
+                r.form.map(|f| f.name()),
+                Some("I-247" | "I-247D" | "I-247X")
+            ) && r
+                .limit_hours_counted
+                .is_some_and(|h| h * 60.0 < r.hold_minutes.unwrap() as f64)
         });
         note(
             "no form at start",
             r.form.is_none() && r.hold_minutes.is_some(),
         );
         note("some detainer out of the hold", r.in_force.contains(&false));
-        note("warrant unknown", r.warrant_status == "unknown");
+        note("warrant unknown", r.warrant_status.name() == "unknown");
         note(
             "warrant administrative",
-            r.warrant_status == "administrative",
+            r.warrant_status.name() == "administrative",
         );
-        note("warrant none", r.warrant_status == "none");
-        note("warrant judicial", r.warrant_status == "judicial");
+        note("warrant none", r.warrant_status.name() == "none");
+        note("warrant judicial", r.warrant_status.name() == "judicial");
         note("tie on lodging time", {
             let mut l: Vec<i64> = detainers.iter().map(|d| d.lodged_at).collect();
             l.sort_unstable();

@@ -4,6 +4,7 @@
 //! that is removed).
 
 use super::{over_reject_rate, process_each, WorkDir};
+use crate::model::{Status, Warrant};
 use crate::progress::Progress;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -57,7 +58,7 @@ pub fn check(pipeline_args: &[PathBuf], progress: &Progress) -> anyhow::Result<(
             let _ = writeln!(text, "  warning: {line}");
         }
         let holds = &c.audit.holds;
-        let count = |f: &dyn Fn(&crate::rules::Hold) -> bool| holds.iter().filter(|h| f(h)).count();
+        let count = |f: &dyn Fn(&crate::audit::Hold) -> bool| holds.iter().filter(|h| f(h)).count();
         let grace = p.rules.grace_minutes;
         let _ = writeln!(
             text,
@@ -72,11 +73,11 @@ pub fn check(pipeline_args: &[PathBuf], progress: &Progress) -> anyhow::Result<(
             text,
             "  doubts: {} with an unknown warrant (not flagged), {} eligibility_unknown, {} \
              release_unknown, {} open",
-            count(&|h| h.warrant_status == "unknown"
+            count(&|h| h.warrant_status == Warrant::Unknown
                 && h.unwarranted_minutes.is_some_and(|u| u > grace)),
-            count(&|h| h.status == "eligibility_unknown"),
-            count(&|h| h.status == "release_unknown"),
-            count(&|h| h.status == "open"),
+            count(&|h| h.status == Status::EligibilityUnknown),
+            count(&|h| h.status == Status::ReleaseUnknown),
+            count(&|h| h.status == Status::Open),
         );
         for line in over_reject_rate(c) {
             ok = false;

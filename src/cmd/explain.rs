@@ -8,6 +8,7 @@
 //! birth, a person id or a detainer id.
 
 use crate::calendar::{self, Clock};
+use crate::model::Form;
 use crate::rules::interval::MICROS_PER_MINUTE;
 use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
@@ -284,7 +285,7 @@ fn local(t: Option<i64>, tz: &Tz) -> String {
     t.map_or_else(
         || "none".to_string(),
         |t| {
-            crate::rules::local_datetime(t, tz).map_or_else(
+            crate::calendar::local_datetime(t, tz).map_or_else(
                 || "?".to_string(),
                 |d| d.format("%Y-%m-%d %H:%M").to_string(),
             )
@@ -370,11 +371,11 @@ fn describe(
         text,
         "Detainers lodged before the release, in lodging order"
     );
-    let files = crate::rules::frame::strs(detainers, "source_file").unwrap_or_default();
-    let rows = crate::rules::frame::i64s(detainers, "source_row").unwrap_or_default();
-    let forms = crate::rules::frame::strs(detainers, "form").unwrap_or_default();
-    let warrants = crate::rules::frame::strs(detainers, "warrant").unwrap_or_default();
-    let in_force = crate::rules::frame::bools(detainers, "in_force").unwrap_or_default();
+    let files = crate::audit::frame::strs(detainers, "source_file").unwrap_or_default();
+    let rows = crate::audit::frame::i64s(detainers, "source_row").unwrap_or_default();
+    let forms = crate::audit::frame::strs(detainers, "form").unwrap_or_default();
+    let warrants = crate::audit::frame::strs(detainers, "warrant").unwrap_or_default();
+    let in_force = crate::audit::frame::bools(detainers, "in_force").unwrap_or_default();
     let col_micros = |name: &str| detainers.column(name).map(micros).unwrap_or_default();
     let (lodged, lifted, ice) = (
         col_micros("lodged_at"),
@@ -548,7 +549,7 @@ fn describe(
         .map_or(String::new(), |u| format!(" and on or before {u}"));
     let start_day = h
         .time("hold_start")
-        .map(|t| crate::rules::local_date(t, tz).to_string());
+        .map(|t| crate::calendar::local_date(t, tz).to_string());
     let _ = writeln!(
         text,
         "  {}: unwarranted minutes > grace {} ({}), warrant none or administrative ({warrant}), \
@@ -563,7 +564,11 @@ fn describe(
     let _ = writeln!(text);
     let _ = writeln!(text, "48-hour limit (rule 8)");
     let form = h.text("form");
-    match form.as_deref().and_then(Clock::for_form) {
+    match form
+        .as_deref()
+        .and_then(Form::parse)
+        .and_then(Clock::for_form)
+    {
         None => {
             let _ = writeln!(
                 text,
@@ -639,8 +644,8 @@ fn describe(
 fn excluded_days(pieces: &[(i64, i64)], tz: &Tz) -> Vec<(NaiveDate, String)> {
     let mut out: Vec<(NaiveDate, String)> = Vec::new();
     for &(a, b) in pieces {
-        let mut day = crate::rules::local_date(a, tz);
-        let last = crate::rules::local_date(b - 1, tz);
+        let mut day = crate::calendar::local_date(a, tz);
+        let last = crate::calendar::local_date(b - 1, tz);
         while day <= last {
             if calendar::is_excluded_day(day) && out.last().map(|l| l.0) != Some(day) {
                 // New Year's Day may be observed on the last day of the year

@@ -7,10 +7,10 @@ pub mod explain;
 pub mod generate;
 pub mod run;
 
+use crate::audit::{self, Audit, AuditError};
 use crate::config::Pipeline;
 use crate::ingest::{self, rejects_frame, IngestError, Reject, Staged};
 use crate::progress::{Progress, Task, Unit};
-use crate::rules::{self, Audit, RulesError};
 use polars::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -22,7 +22,7 @@ pub enum ProcessError {
     #[error("{0}")]
     Ingest(#[from] IngestError),
     #[error("{0}")]
-    Rules(#[from] RulesError),
+    Audit(#[from] AuditError),
     #[error("{}: cannot create a work folder: {source}", path.display())]
     Work {
         path: PathBuf,
@@ -318,8 +318,8 @@ fn county(
     // Files in the order of the pipeline's inputs and of their names, however
     // the workers finished them.
     staged.sort_by(|a, b| (a.input, &a.stats.path).cmp(&(b.input, &b.stats.path)));
-    let scratch = rules::Scratch::new(work, format!("county{index:04}"), budget);
-    let audit = crate::progress::step("rules", || rules::audit(&p, &staged, &scratch))?;
+    let scratch = audit::Scratch::new(work, format!("county{index:04}"), budget);
+    let audit = crate::progress::step("rules", || audit::audit(&p, &staged, &scratch))?;
     let rule_rejects =
         crate::progress::step("fill raw", || fill_raw(&p, &staged, audit.rejects.clone()))?;
     let rejects = crate::progress::step("gather rejects", || {
@@ -419,9 +419,9 @@ fn reconcile(staged: &[Staged], rejects: &DataFrame) -> PolarsResult<Vec<Reconci
         .agg([len().alias("n")])
         .collect_with_engine(Engine::Streaming)?
         .unwrap_single();
-    let tables = crate::rules::frame::strs(&counts, "table")?;
-    let files = crate::rules::frame::strs(&counts, ingest::SOURCE_FILE)?;
-    let reasons = crate::rules::frame::strs(&counts, "reason")?;
+    let tables = crate::audit::frame::strs(&counts, "table")?;
+    let files = crate::audit::frame::strs(&counts, ingest::SOURCE_FILE)?;
+    let reasons = crate::audit::frame::strs(&counts, "reason")?;
     let n = counts.column("n")?.cast(&DataType::Int64)?;
     let n: Vec<i64> = n.i64()?.iter().map(|v| v.unwrap_or(0)).collect();
     Ok(staged

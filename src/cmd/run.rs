@@ -39,7 +39,7 @@ fn pseudonymize_raw(
     if !privacy.is_on() {
         return Ok(rejects.clone());
     }
-    let raw: Vec<Option<String>> = crate::rules::frame::strs(rejects, "raw")?
+    let raw: Vec<Option<String>> = crate::audit::frame::strs(rejects, "raw")?
         .into_iter()
         .map(|r| r.map(|r| privacy.raw(&r)))
         .collect();
@@ -52,7 +52,7 @@ fn pseudonymize_raw(
 fn reject_counts(
     rejects: &polars::prelude::DataFrame,
 ) -> polars::prelude::PolarsResult<Vec<(String, String, String, u64)>> {
-    use crate::rules::frame::strs;
+    use crate::audit::frame::strs;
     let tables = strs(rejects, "table")?;
     let files = strs(rejects, ingest::SOURCE_FILE)?;
     let reasons = strs(rejects, "reason")?;

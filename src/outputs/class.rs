@@ -5,8 +5,8 @@
 //! `per_day * days_held`, at most `cap` (the *Roy v. County of Los Angeles*
 //! settlement terms by default).
 
+use crate::audit::Hold;
 use crate::config::{Pipeline, Subclass, SubclassValue};
-use crate::rules::Hold;
 use polars::prelude::*;
 use std::collections::BTreeMap;
 
@@ -40,7 +40,7 @@ pub struct Member {
 /// every flagged hold).
 pub fn in_class(p: &Pipeline, h: &Hold) -> bool {
     let c = &p.class;
-    let day = h.hold_start.map(|t| crate::rules::local_date(t, &p.tz));
+    let day = h.hold_start.map(|t| crate::calendar::local_date(t, &p.tz));
     h.flagged
         && h.hold_minutes.unwrap_or(0) >= c.min_hold_minutes
         && !(c.exclude_final_order && h.final_order == Some(true))
@@ -63,13 +63,13 @@ pub fn in_subclass(sc: &Subclass, h: &Hold) -> bool {
         "over_limit" => flag(h.over_limit),
         "transferred_to_ice" => flag(Some(h.transferred_to_ice)),
         "final_order" => flag(h.final_order),
-        "bail_status" => text(h.bail_status.as_deref()),
-        "form" => text(h.form.as_deref()),
-        "warrant_status" => text(Some(h.warrant_status)),
-        "regime" => text(Some(h.regime)),
-        "status" => text(Some(h.status)),
-        "release_reason" => text(h.release_reason.as_deref()),
-        "eligibility_source" => text(Some(h.eligibility_source)),
+        "bail_status" => text(h.bail_status.map(|v| v.name())),
+        "form" => text(h.form.map(|v| v.name())),
+        "warrant_status" => text(Some(h.warrant_status.name())),
+        "regime" => text(Some(h.regime.name())),
+        "status" => text(Some(h.status.name())),
+        "release_reason" => text(h.release_reason.map(|v| v.name())),
+        "eligibility_source" => text(Some(h.eligibility_source.name())),
         _ => false,
     }
 }

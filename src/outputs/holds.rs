@@ -3,8 +3,8 @@
 //! the hold detainers table: each detainer of each hold, with the part of
 //! the hold it was in force for, which `explain` reads.
 
+use crate::audit::Hold;
 use crate::config::Pipeline;
-use crate::rules::Hold;
 use polars::prelude::*;
 
 use super::datetime_column;
@@ -74,7 +74,7 @@ pub fn holds_frame(p: &Pipeline, holds: &[Hold], privacy: &Privacy) -> PolarsRes
             "past_release".into(),
             holds.iter().map(|h| h.past_release).collect::<Vec<_>>(),
         ),
-        s("form", &|h| h.form.clone()),
+        s("form", &|h| h.form.map(|f| f.to_string())),
         s("warrant_status", &|h| Some(h.warrant_status.to_string())),
         Column::new(
             "flagged".into(),
@@ -94,8 +94,10 @@ pub fn holds_frame(p: &Pipeline, holds: &[Hold], privacy: &Privacy) -> PolarsRes
         s("regime", &|h| Some(h.regime.to_string())),
         t("released_at", &|h| h.released_at)?,
         s("release_source", &|h| Some(h.release_source.to_string())),
-        s("release_reason", &|h| h.release_reason.clone()),
-        s("bail_status", &|h| h.bail_status.clone()),
+        s("release_reason", &|h| {
+            h.release_reason.map(|r| r.to_string())
+        }),
+        s("bail_status", &|h| h.bail_status.map(|b| b.to_string())),
         Column::new(
             "final_order".into(),
             holds.iter().map(|h| h.final_order).collect::<Vec<_>>(),
@@ -134,11 +136,11 @@ pub fn hold_detainers_frame(
     privacy: &Privacy,
 ) -> PolarsResult<DataFrame> {
     let tz = p.tz.name();
-    let rows: Vec<(&Hold, &crate::rules::HoldDetainer)> = holds
+    let rows: Vec<(&Hold, &crate::audit::HoldDetainer)> = holds
         .iter()
         .flat_map(|h| h.detainer_details.iter().map(move |d| (h, d)))
         .collect();
-    type Row<'a> = (&'a Hold, &'a crate::rules::HoldDetainer);
+    type Row<'a> = (&'a Hold, &'a crate::audit::HoldDetainer);
     let s = |name: &str, f: &dyn Fn(&Row) -> Option<String>| -> Column {
         Column::new(name.into(), rows.iter().map(f).collect::<Vec<_>>())
     };
@@ -161,8 +163,8 @@ pub fn hold_detainers_frame(
         t("lodged_at", &|(_, d)| Some(d.lodged_at))?,
         t("lifted_at", &|(_, d)| d.lifted_at)?,
         t("ice_custody_at", &|(_, d)| d.ice_custody_at)?,
-        s("form", &|(_, d)| d.form.clone()),
-        s("warrant", &|(_, d)| Some(d.warrant.clone())),
+        s("form", &|(_, d)| d.form.map(|f| f.to_string())),
+        s("warrant", &|(_, d)| Some(d.warrant.to_string())),
         Column::new(
             "in_force".into(),
             rows.iter().map(|(_, d)| d.in_force).collect::<Vec<_>>(),

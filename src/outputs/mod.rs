@@ -106,7 +106,7 @@ pub fn date_column(name: &str, values: Vec<Option<i32>>) -> PolarsResult<Column>
 
 /// Local time text of a UTC-microsecond instant, for CSV.
 pub fn local_text(micros: i64, tz: &chrono_tz::Tz) -> String {
-    crate::rules::local_datetime(micros, tz)
+    crate::calendar::local_datetime(micros, tz)
         .unwrap_or_default()
         .format("%Y-%m-%d %H:%M:%S")
         .to_string()

@@ -8,8 +8,11 @@
 //! bookings in the local month of `booked_at`.
 
 use super::quantile;
+use crate::audit::Audit;
+use crate::calendar::local_date;
 use crate::config::Pipeline;
-use crate::rules::{local_date, regime::regime, Audit};
+use crate::model::{Status, Warrant};
+use crate::rules::regime::regime;
 use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -44,13 +47,13 @@ pub fn summary_frame(p: &Pipeline, audit: &Audit) -> PolarsResult<DataFrame> {
         m.over_limit += i64::from(h.over_limit == Some(true));
         // What would be flagged if the unknown warrants were not judicial.
         m.warrant_unknown += i64::from(
-            h.warrant_status == "unknown"
+            h.warrant_status == Warrant::Unknown
                 && h.unwarranted_minutes
                     .is_some_and(|u| u > p.rules.grace_minutes),
         );
-        m.eligibility_unknown += i64::from(h.status == "eligibility_unknown");
-        m.release_unknown += i64::from(h.status == "release_unknown");
-        m.open_holds += i64::from(h.status == "open");
+        m.eligibility_unknown += i64::from(h.status == Status::EligibilityUnknown);
+        m.release_unknown += i64::from(h.status == Status::ReleaseUnknown);
+        m.open_holds += i64::from(h.status == Status::Open);
         m.transferred += i64::from(h.transferred_to_ice);
         if let Some(min) = h.hold_minutes {
             m.hours.push(min as f64 / 60.0);
@@ -144,7 +147,7 @@ pub fn summary_frame(p: &Pipeline, audit: &Audit) -> PolarsResult<DataFrame> {
             c.1.push(v);
         }
         let day = NaiveDate::from_ymd_opt(key.0, key.1, 1).expect("months built above exist");
-        regimes.push(regime(&p.state, day));
+        regimes.push(regime(&p.state, day).name());
     }
 
     let mut columns = vec![

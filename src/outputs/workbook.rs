@@ -260,7 +260,7 @@ pub struct CountyPart<'a> {
 }
 
 fn local(micros: i64, tz: &chrono_tz::Tz) -> Cell {
-    crate::rules::local_datetime(micros, tz).map_or(Cell::Empty, Cell::DateTime)
+    crate::calendar::local_datetime(micros, tz).map_or(Cell::Empty, Cell::DateTime)
 }
 
 fn opt_text(s: &Option<String>) -> Cell {
@@ -274,7 +274,7 @@ fn days_to_date(days: Option<i32>) -> Cell {
 /// A county's rows of the Summary sheet: per local year, bookings from the
 /// monthly counts and holds from the holds table (by the year of
 /// hold_start).
-pub fn summary_rows(p: &crate::config::Pipeline, a: &crate::rules::Audit) -> Vec<Vec<Cell>> {
+pub fn summary_rows(p: &crate::config::Pipeline, a: &crate::audit::Audit) -> Vec<Vec<Cell>> {
     use std::collections::{BTreeMap, BTreeSet};
     #[derive(Default)]
     struct Year {
@@ -295,7 +295,7 @@ pub fn summary_rows(p: &crate::config::Pipeline, a: &crate::rules::Audit) -> Vec
         y.holds += 1;
         y.over_limit += u64::from(h.over_limit == Some(true));
         y.warrant_unknown += u64::from(
-            h.warrant_status == "unknown"
+            h.warrant_status == crate::model::Warrant::Unknown
                 && h.unwarranted_minutes
                     .is_some_and(|u| u > p.rules.grace_minutes),
         );
@@ -326,7 +326,7 @@ pub fn summary_rows(p: &crate::config::Pipeline, a: &crate::rules::Audit) -> Vec
 /// A county's rows of the Flagged holds sheet.
 pub fn flagged_rows<'a>(
     p: &'a crate::config::Pipeline,
-    holds: &'a [crate::rules::Hold],
+    holds: &'a [crate::audit::Hold],
     privacy: &'a super::privacy::Privacy,
 ) -> impl Iterator<Item = Vec<Cell>> + 'a {
     holds.iter().filter(|h| h.flagged).map(move |h| {
@@ -344,7 +344,7 @@ pub fn flagged_rows<'a>(
             h.unwarranted_minutes
                 .map_or(Cell::Empty, |m| Cell::Number(m as f64)),
             Cell::Text(h.status.to_string()),
-            Cell::Text(h.form.clone().unwrap_or_default()),
+            Cell::Text(h.form.map_or(String::new(), |f| f.to_string())),
             Cell::Text(h.warrant_status.to_string()),
             h.over_limit.map_or(Cell::Empty, Cell::Bool),
             h.limit_hours_counted.map_or(Cell::Empty, Cell::Number),

@@ -1,13 +1,12 @@
 //! Method rule 1: when the person became entitled to release on the local
 //! case.
 //!
-//! What it does: takes `eligible_at` from the releases table; where it is
-//! missing and a charges table is given, uses the latest `charge_released_at`
-//! among the booking's criminal charges (the immigration-hold charge
-//! excluded), provided every criminal charge has one and no charge row of the
-//! booking was rejected. Records the source in
-//! `eligibility_source` (`releases`, `charges` or `none`). Also joins the
-//! releases to their bookings and rejects what cannot be joined.
+//! What it does: `eligible_at` comes from the releases table; where it is
+//! missing, from the charges: the latest `charge_released_at` among the
+//! booking's criminal charges (the immigration-hold charge left out), only
+//! when there is one, every criminal charge has one, and no charge row of
+//! the booking was rejected. `eligibility_source` says which (`releases`,
+//! `charges`, `none`).
 //!
 //! Why: per-charge exports have no booking-level eligibility; the person is
 //! free on the local case only when the last criminal charge is disposed of.
@@ -17,175 +16,108 @@
 //!
 //! Example: charges disposed 2019-03-01 10:00 and 2019-03-02 09:00 plus an
 //! open immigration hold: eligible 2019-03-02 09:00, source `charges`.
+//!
+//! The audit computes the same over every booking as a polars expression
+//! (`audit::join::eligibility_exprs`); a test there holds the two together.
 
-use super::rejects_of;
-use crate::ingest::{Reject, SOURCE_FILE, SOURCE_LINE, SOURCE_ROW};
-use crate::model::Table;
-use polars::prelude::*;
+use crate::model::{ChargeKind, EligibilitySource};
 
-/// Bookings left-joined with their release and the summary of their
-/// charges, with `eligible` and `eligibility_source`, computed once (see
-/// `Scratch::materialize`), and the engine to query them with; rejects
-/// releases with no booking, and both rows of a release before its booking.
-/// `engine` is the one for the staged tables.
-pub fn join_releases(
-    bookings: LazyFrame,
-    releases: LazyFrame,
-    charges: LazyFrame,
-    charge_rejected: &PlHashSet<String>,
-    scratch: &super::Scratch,
-    estimate: Option<usize>,
-    engine: Engine,
-) -> PolarsResult<(LazyFrame, Engine, Vec<Reject>)> {
-    let rel = releases.select([
-        col("booking_id"),
-        col("eligible_at"),
-        col("released_at"),
-        col("release_reason"),
-        col(SOURCE_FILE).alias("r_file"),
-        col(SOURCE_ROW).alias("r_row"),
-        col(SOURCE_LINE).alias("r_line"),
-    ]);
-    // Only the booking columns the rules and outputs read: the others
-    // (middle name, sex, race, facility, bail amount) are checked when
-    // staged but would only be carried through the joins and written.
-    let bookings = bookings.select([
-        col(SOURCE_FILE),
-        col(SOURCE_ROW),
-        col(SOURCE_LINE),
-        col("booking_id"),
-        col("person_id"),
-        col("last_name"),
-        col("first_name"),
-        col("dob"),
-        col("booked_at"),
-        col("bail_status"),
-    ]);
-    let orphans = super::rows_without_id(rel.clone(), &bookings, engine)?;
-    let mut rejects = rejects_of(
-        &orphans,
-        Table::Releases,
-        "r_file",
-        "r_row",
-        "r_line",
-        "no_booking",
-        |_| "no booking with this booking_id in the bookings table".to_string(),
-    )?;
-    let joined = bookings.left_join(rel, col("booking_id"), col("booking_id"));
-    // Charges joined in the same plan: the bookings are joined and written
-    // once (see `Scratch::materialize`), not once per table.
-    let (joined, engine) = scratch.materialize(
-        with_charges(joined, charges).with_columns(eligibility_exprs(charge_rejected)),
-        "joined",
-        estimate,
-        engine,
-    )?;
-    let released_before_booked = col("released_at").lt(col("booked_at"));
-    let bad = joined
-        .clone()
-        .filter(released_before_booked.clone())
-        .collect_with_engine(engine)?
-        .unwrap_single();
-    if bad.height() > 0 {
-        // Details name no id or value: the row's values are in `raw`.
-        let detail = |_: usize| {
-            "released_at is before booked_at; the booking cannot be measured".to_string()
-        };
-        rejects.extend(rejects_of(
-            &bad,
-            Table::Bookings,
-            SOURCE_FILE,
-            SOURCE_ROW,
-            SOURCE_LINE,
-            "release_before_booking",
-            detail,
-        )?);
-        rejects.extend(rejects_of(
-            &bad,
-            Table::Releases,
-            "r_file",
-            "r_row",
-            "r_line",
-            "release_before_booking",
-            detail,
-        )?);
+/// One charge row of a booking.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Charge {
+    /// `None` for an empty field; an unmapped code is `Unknown`.
+    pub kind: Option<ChargeKind>,
+    /// When the charge was disposed of (UTC microseconds), if it was.
+    pub released_at: Option<i64>,
+}
+
+impl Charge {
+    /// Every charge but the immigration hold counts as criminal, one of
+    /// unknown kind included.
+    pub fn is_criminal(&self) -> bool {
+        self.kind != Some(ChargeKind::ImmigrationHold)
     }
-    let joined = if bad.height() == 0 {
-        joined
-    } else {
-        // The rows of `bad` again, by their condition rather than by their
-        // ids (a booking id is one row here: the bookings and releases were
-        // deduplicated and the charges summed per booking), which spares
-        // hashing every booking id.
-        joined.filter(released_before_booked.not().fill_null(lit(true)))
-    };
-    Ok((joined, engine, rejects))
 }
 
-/// Adds the charge aggregates the derived eligibility needs; rejects charges
-/// with no booking.
-/// Rejects charges whose booking is not among the usable bookings.
-pub fn charge_orphans(
-    joined: &LazyFrame,
-    charges: LazyFrame,
-    engine: Engine,
-) -> PolarsResult<Vec<Reject>> {
-    let orphans = super::rows_without_id(charges, joined, engine)?;
-    rejects_of(
-        &orphans,
-        Table::Charges,
-        SOURCE_FILE,
-        SOURCE_ROW,
-        SOURCE_LINE,
-        "no_booking",
-        |_| "no usable booking with this booking_id".to_string(),
-    )
-}
-
-/// The booking-level summary of its charges (criminal charges, open ones,
-/// the last criminal disposition), left-joined to `joined`.
-fn with_charges(joined: LazyFrame, charges: LazyFrame) -> LazyFrame {
-    let criminal = col("charge_kind")
-        .neq(lit("immigration_hold"))
-        .fill_null(lit(true));
-    let agg = charges.group_by([col("booking_id")]).agg([
-        criminal
-            .clone()
-            .sum()
-            .cast(DataType::Int64)
-            .alias("n_criminal"),
-        (criminal.clone().and(col("charge_released_at").is_null()))
-            .sum()
-            .cast(DataType::Int64)
-            .alias("n_open"),
-        col("charge_released_at")
-            .filter(criminal)
-            .max()
-            .alias("criminal_released_at"),
-    ]);
-    joined.left_join(agg, col("booking_id"), col("booking_id"))
-}
-
-/// `eligible` and `eligibility_source` columns (method rule 1). A booking named
-/// by a rejected charge row (`charge_rejected`) gets no eligibility from its
-/// charges: the unreadable row may be the charge that held it longest.
-pub fn eligibility_exprs(charge_rejected: &PlHashSet<String>) -> [Expr; 2] {
-    let mut complete = col("n_criminal").gt(lit(0)).and(col("n_open").eq(lit(0)));
-    if !charge_rejected.is_empty() {
-        let mut ids: Vec<&str> = charge_rejected.iter().map(String::as_str).collect();
-        ids.sort_unstable();
-        complete = complete.and(super::not_in("booking_id", Series::new("".into(), ids)));
+/// The eligibility the charges give, and the positions of the charges that
+/// set it (every criminal charge disposed at that time). `None` when there
+/// is no criminal charge, one is still open, or a charge row of the booking
+/// was rejected (`any_rejected`).
+pub fn from_charges(charges: &[Charge], any_rejected: bool) -> Option<(i64, Vec<usize>)> {
+    if any_rejected {
+        return None;
     }
-    let from_charges = when(complete)
-        .then(col("criminal_released_at"))
-        .otherwise(lit(NULL).cast(DataType::Int64));
-    [
-        coalesce(&[col("eligible_at"), from_charges.clone()]).alias("eligible"),
-        when(col("eligible_at").is_not_null())
-            .then(lit("releases"))
-            .when(from_charges.is_not_null())
-            .then(lit("charges"))
-            .otherwise(lit("none"))
-            .alias("eligibility_source"),
-    ]
+    let mut latest: Option<i64> = None;
+    for c in charges.iter().filter(|c| c.is_criminal()) {
+        let t = c.released_at?;
+        latest = Some(latest.map_or(t, |l| l.max(t)));
+    }
+    let latest = latest?;
+    let rows = (0..charges.len())
+        .filter(|&i| charges[i].is_criminal() && charges[i].released_at == Some(latest))
+        .collect();
+    Some((latest, rows))
+}
+
+/// The eligibility of a booking: the releases table's, else the charges'.
+pub fn eligibility(
+    from_releases: Option<i64>,
+    from_charges: Option<i64>,
+) -> (Option<i64>, EligibilitySource) {
+    match (from_releases, from_charges) {
+        (Some(t), _) => (Some(t), EligibilitySource::Releases),
+        (None, Some(t)) => (Some(t), EligibilitySource::Charges),
+        (None, None) => (None, EligibilitySource::Missing),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const H: i64 = 3_600_000_000;
+
+    fn c(kind: Option<ChargeKind>, at: Option<i64>) -> Charge {
+        Charge {
+            kind,
+            released_at: at,
+        }
+    }
+
+    #[test]
+    fn the_latest_criminal_disposition_when_all_are_disposed() {
+        let crim = Some(ChargeKind::Criminal);
+        let hold = Some(ChargeKind::ImmigrationHold);
+        // The module's example: 10:00 and 33:00 (the next day's 09:00), and
+        // an immigration hold never disposed.
+        let cs = [c(crim, Some(10 * H)), c(crim, Some(33 * H)), c(hold, None)];
+        assert_eq!(from_charges(&cs, false), Some((33 * H, vec![1])));
+        // An open criminal charge: none.
+        let cs = [c(crim, Some(10 * H)), c(crim, None)];
+        assert_eq!(from_charges(&cs, false), None);
+        // Unknown and empty kinds count as criminal.
+        let cs = [
+            c(crim, Some(10 * H)),
+            c(Some(ChargeKind::Unknown), Some(12 * H)),
+            c(None, Some(12 * H)),
+        ];
+        assert_eq!(from_charges(&cs, false), Some((12 * H, vec![1, 2])));
+        // A rejected row, or no criminal charge at all: none.
+        assert_eq!(from_charges(&[c(crim, Some(H))], true), None);
+        assert_eq!(from_charges(&[c(hold, Some(H))], false), None);
+        assert_eq!(from_charges(&[], false), None);
+    }
+
+    #[test]
+    fn the_releases_table_comes_first() {
+        assert_eq!(
+            eligibility(Some(H), Some(2 * H)),
+            (Some(H), EligibilitySource::Releases)
+        );
+        assert_eq!(
+            eligibility(None, Some(2 * H)),
+            (Some(2 * H), EligibilitySource::Charges)
+        );
+        assert_eq!(eligibility(None, None), (None, EligibilitySource::Missing));
+    }
 }

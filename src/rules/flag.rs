@@ -11,6 +11,7 @@
 //!
 //! Example: 1 minute past eligibility on an I-200, in 2019: flagged.
 
+use crate::model::Warrant;
 use chrono::NaiveDate;
 
 pub fn past_release(minutes: Option<i64>, grace_minutes: i64) -> Option<bool> {
@@ -20,13 +21,13 @@ pub fn past_release(minutes: Option<i64>, grace_minutes: i64) -> Option<bool> {
 pub fn flagged(
     unwarranted_minutes: Option<i64>,
     grace_minutes: i64,
-    warrant_status: &str,
+    warrant_status: Warrant,
     start_day: Option<NaiveDate>,
     since: NaiveDate,
     until: Option<NaiveDate>,
 ) -> bool {
     unwarranted_minutes.is_some_and(|m| m > grace_minutes)
-        && matches!(warrant_status, "none" | "administrative")
+        && matches!(warrant_status, Warrant::None | Warrant::Administrative)
         && start_day.is_some_and(|d| d >= since && until.is_none_or(|u| d <= u))
 }
 
@@ -51,17 +52,31 @@ mod tests {
         let since = day("2011-01-01");
         let d = Some(day("2019-05-01"));
         let m = Some(1);
-        assert!(flagged(m, 0, "administrative", d, since, None));
-        assert!(flagged(m, 0, "none", d, since, None));
-        assert!(!flagged(m, 0, "judicial", d, since, None));
-        assert!(!flagged(m, 0, "unknown", d, since, None));
-        assert!(!flagged(Some(0), 0, "none", d, since, None));
-        assert!(!flagged(Some(30), 30, "none", d, since, None));
-        assert!(flagged(Some(31), 30, "none", d, since, None));
-        assert!(!flagged(None, 0, "none", d, since, None));
+        assert!(flagged(m, 0, Warrant::Administrative, d, since, None));
+        assert!(flagged(m, 0, Warrant::None, d, since, None));
+        assert!(!flagged(m, 0, Warrant::Judicial, d, since, None));
+        assert!(!flagged(m, 0, Warrant::Unknown, d, since, None));
+        assert!(!flagged(Some(0), 0, Warrant::None, d, since, None));
+        assert!(!flagged(Some(30), 30, Warrant::None, d, since, None));
+        assert!(flagged(Some(31), 30, Warrant::None, d, since, None));
+        assert!(!flagged(None, 0, Warrant::None, d, since, None));
         let before = Some(day("2010-12-31"));
-        assert!(!flagged(m, 0, "none", before, since, None));
-        assert!(!flagged(m, 0, "none", d, since, Some(day("2019-04-30"))));
-        assert!(flagged(m, 0, "none", d, since, Some(day("2019-05-01"))));
+        assert!(!flagged(m, 0, Warrant::None, before, since, None));
+        assert!(!flagged(
+            m,
+            0,
+            Warrant::None,
+            d,
+            since,
+            Some(day("2019-04-30"))
+        ));
+        assert!(flagged(
+            m,
+            0,
+            Warrant::None,
+            d,
+            since,
+            Some(day("2019-05-01"))
+        ));
     }
 }

@@ -16,62 +16,21 @@
 //! `administrative`, flagged, 6 hours on the I-247A's calendar clock.
 
 use super::interval::{self, Detainer};
+pub use super::release::Release;
 use super::{flag, limit48, warrant};
+pub use crate::model::Status;
+use crate::model::{Form, Warrant};
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
-/// What the export says of when the person left jail custody (method rule
-/// 2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Release {
-    /// Released, or handed to ICE, at this instant (UTC microseconds).
-    At(i64),
-    /// No release row and no ICE custody time: still held at `as_of`.
-    Open,
-    /// A release row of the booking was rejected: when it ended is unknown.
-    Unknown,
-}
-
-impl Release {
-    /// The release instant, if known.
-    pub fn at(self) -> Option<i64> {
-        match self {
-            Release::At(t) => Some(t),
-            Release::Open | Release::Unknown => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Closed,
-    /// Still held at `as_of`: measured to `as_of`, right-censored.
-    Open,
-    /// No eligibility time: kept, not measured (method rule 1).
-    EligibilityUnknown,
-    /// A release row could not be used: kept, not measured (method rule 2).
-    ReleaseUnknown,
-}
-
-impl Status {
-    pub fn name(self) -> &'static str {
-        match self {
-            Status::Closed => "closed",
-            Status::Open => "open",
-            Status::EligibilityUnknown => "eligibility_unknown",
-            Status::ReleaseUnknown => "release_unknown",
-        }
-    }
-}
-
 /// The pipeline's parameters the rules read.
 #[derive(Debug, Clone)]
-pub struct Params<'a> {
+pub struct Params {
     /// When the export was taken (UTC microseconds): open holds end here.
     pub as_of: i64,
     pub grace_minutes: i64,
     /// The reading of an empty warrant field (`rules.missing_warrant`).
-    pub missing_warrant: &'a str,
+    pub missing_warrant: Warrant,
     pub since: NaiveDate,
     pub until: Option<NaiveDate>,
     pub tz: Tz,
@@ -87,8 +46,8 @@ pub struct Evaluated {
     pub unwarranted_minutes: Option<i64>,
     /// The form of the detainer in force at `hold_start`; `None` when no
     /// detainer was.
-    pub form: Option<String>,
-    pub warrant_status: &'static str,
+    pub form: Option<Form>,
+    pub warrant_status: Warrant,
     pub past_release: Option<bool>,
     pub flagged: bool,
     pub over_limit: Option<bool>,
@@ -145,11 +104,7 @@ pub fn evaluate(
             },
             hold_minutes: None,
             unwarranted_minutes: None,
-            form: first.map(|d| {
-                d.form
-                    .clone()
-                    .unwrap_or_else(|| crate::model::UNKNOWN.into())
-            }),
+            form: first.map(|d| d.form.unwrap_or(Form::Unknown)),
             warrant_status: warrant::on_file(detainers, p.missing_warrant),
             past_release: None,
             flagged: false,
@@ -177,16 +132,9 @@ pub fn evaluate(
         .copied()
         .find(|&i| in_force[i] && detainers[i].in_force_at(time.start))
         .map(|i| detainers[i]);
-    let form = form_of.map(|d| {
-        d.form
-            .clone()
-            .unwrap_or_else(|| crate::model::UNKNOWN.into())
-    });
-    let (over_limit, limit_hours) = match &form {
-        Some(f) => limit48::limit(Some(f), &time.pieces, &p.tz),
-        None => (None, None),
-    };
-    let start_day = super::local_date(time.start, &p.tz);
+    let form = form_of.map(|d| d.form.unwrap_or(Form::Unknown));
+    let (over_limit, limit_hours) = limit48::limit(form, &time.pieces, &p.tz);
+    let start_day = crate::calendar::local_date(time.start, &p.tz);
     // Open only while a detainer is still in force at `as_of`.
     let still_held = !time.pieces.is_empty() && time.end == p.as_of;
     let status = if status == Status::Open && !still_held {

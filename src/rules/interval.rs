@@ -19,17 +19,18 @@
 //! Example: D1 lodged 08:00, lifted 09:00; D2 lodged 14:00; eligible 12:00,
 //! released 16:00: D1 plays no part, the hold is 14:00 to 16:00, 120 minutes.
 
+use crate::model::{Form, Warrant};
+
 /// One detainer attached to a booking, times in UTC microseconds.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Detainer {
     pub lodged_at: i64,
     pub lifted_at: Option<i64>,
-    /// The form's category, `unknown` for an unmapped code,
-    /// `None` for an empty field.
-    pub form: Option<String>,
-    /// The warrant's category, `unknown` for an unmapped code, `None` for an
-    /// empty field (read per `rules.missing_warrant`).
-    pub warrant: Option<String>,
+    /// The form, `Unknown` for an unmapped code, `None` for an empty field.
+    pub form: Option<Form>,
+    /// The warrant, `Unknown` for an unmapped code, `None` for an empty
+    /// field (read per `rules.missing_warrant`).
+    pub warrant: Option<Warrant>,
     pub final_order: Option<bool>,
     pub ice_custody_at: Option<i64>,
     pub detainer_id: Option<String>,

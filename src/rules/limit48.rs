@@ -16,12 +16,13 @@
 //! same hold on an I-247A counts 96 calendar hours: over.
 
 use crate::calendar::Clock;
+use crate::model::Form;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 /// `(over_limit, limit_hours_counted)` of a hold made of `pieces` (UTC
 /// microseconds, `[from, to)`); both empty for an unknown form.
-pub fn limit(form: Option<&str>, pieces: &[(i64, i64)], tz: &Tz) -> (Option<bool>, Option<f64>) {
+pub fn limit(form: Option<Form>, pieces: &[(i64, i64)], tz: &Tz) -> (Option<bool>, Option<f64>) {
     let Some(clock) = form.and_then(Clock::for_form) else {
         return (None, None);
     };
@@ -57,8 +58,8 @@ mod tests {
     fn weekend_is_skipped_for_i247d_not_for_i247a() {
         // Friday 2019-03-01 18:00 to Tuesday 2019-03-05 18:00.
         let p = [(t("2019-03-01 18:00"), t("2019-03-05 18:00"))];
-        assert_eq!(limit(Some("I-247D"), &p, &LA), (Some(false), Some(48.0)));
-        assert_eq!(limit(Some("I-247A"), &p, &LA), (Some(true), Some(96.0)));
+        assert_eq!(limit(Some(Form::I247D), &p, &LA), (Some(false), Some(48.0)));
+        assert_eq!(limit(Some(Form::I247A), &p, &LA), (Some(true), Some(96.0)));
     }
 
     #[test]
@@ -68,26 +69,26 @@ mod tests {
             (t("2019-03-04 10:00"), t("2019-03-04 12:00")),
             (t("2019-03-04 14:00"), t("2019-03-04 15:30")),
         ];
-        assert_eq!(limit(Some("I-247A"), &p, &LA), (Some(false), Some(3.5)));
-        assert_eq!(limit(Some("I-247D"), &p, &LA), (Some(false), Some(3.5)));
+        assert_eq!(limit(Some(Form::I247A), &p, &LA), (Some(false), Some(3.5)));
+        assert_eq!(limit(Some(Form::I247D), &p, &LA), (Some(false), Some(3.5)));
         // A weekend piece does not count under the I-247D's clock.
         let p = [
             (t("2019-03-01 23:00"), t("2019-03-02 01:00")),
             (t("2019-03-03 10:00"), t("2019-03-03 12:00")),
         ];
-        assert_eq!(limit(Some("I-247D"), &p, &LA), (Some(false), Some(1.0)));
-        assert_eq!(limit(Some("I-247D"), &[], &LA), (Some(false), Some(0.0)));
+        assert_eq!(limit(Some(Form::I247D), &p, &LA), (Some(false), Some(1.0)));
+        assert_eq!(limit(Some(Form::I247D), &[], &LA), (Some(false), Some(0.0)));
     }
 
     #[test]
     fn i247n_allows_nothing_and_unknown_forms_are_empty() {
         let p = [(t("2019-03-01 18:00"), t("2019-03-01 18:01"))];
         assert_eq!(
-            limit(Some("I-247N"), &p, &LA),
+            limit(Some(Form::I247N), &p, &LA),
             (Some(true), Some(1.0 / 60.0))
         );
-        assert_eq!(limit(Some("I-247N"), &[], &LA), (Some(false), Some(0.0)));
-        assert_eq!(limit(Some("unknown"), &p, &LA), (None, None));
+        assert_eq!(limit(Some(Form::I247N), &[], &LA), (Some(false), Some(0.0)));
+        assert_eq!(limit(Some(Form::Unknown), &p, &LA), (None, None));
         assert_eq!(limit(None, &p, &LA), (None, None));
     }
 }

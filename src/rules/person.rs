@@ -16,6 +16,7 @@
 //! Example: `Peña-Ruiz, José` and `JOSE, PENA RUIZ` born the same day get the
 //! same key `name:JOSE PENA RUIZ|1980-02-03`.
 
+use crate::model::MatchBasis;
 use chrono::NaiveDate;
 
 /// Upper case, Latin accents removed, punctuation and runs of spaces made one
@@ -145,16 +146,16 @@ pub fn person_key(
     first_name: Option<&str>,
     dob: Option<NaiveDate>,
     booking_id: &str,
-) -> (String, &'static str) {
+) -> (String, MatchBasis) {
     if let Some(id) = person_id.filter(|s| !s.trim().is_empty()) {
-        return (format!("id:{}", id.trim()), "person_id");
+        return (format!("id:{}", id.trim()), MatchBasis::PersonId);
     }
     if let (Some(l), Some(f), Some(d)) = (last_name, first_name, dob) {
         if !normalize_name(l).is_empty() && !normalize_name(f).is_empty() {
-            return (format!("name:{}|{d}", name_key(l, f)), "name_dob");
+            return (format!("name:{}|{d}", name_key(l, f)), MatchBasis::NameDob);
         }
     }
-    (format!("booking:{booking_id}"), "booking_id")
+    (format!("booking:{booking_id}"), MatchBasis::BookingId)
 }
 
 #[cfg(test)]
@@ -211,12 +212,12 @@ mod tests {
         let dob = NaiveDate::from_ymd_opt(1980, 2, 3);
         assert_eq!(
             person_key(Some("P1"), Some("X"), Some("Y"), dob, "B1"),
-            ("id:P1".to_string(), "person_id")
+            ("id:P1".to_string(), MatchBasis::PersonId)
         );
         let a = person_key(None, Some("Peña-Ruiz"), Some("José"), dob, "B1");
         let b = person_key(None, Some("PENA RUIZ"), Some("JOSE"), dob, "B2");
         assert_eq!(a, b);
-        assert_eq!(a.1, "name_dob");
+        assert_eq!(a.1, MatchBasis::NameDob);
         assert_eq!(a.0, "name:JOSE PENA RUIZ|1980-02-03");
         // First and last name swapped, double surname written the other way.
         let swapped = person_key(None, Some("José"), Some("Ruiz Peña"), dob, "B4");
@@ -232,7 +233,7 @@ mod tests {
         assert_ne!(a.0, other_dob.0);
         assert_eq!(
             person_key(None, None, Some("Y"), dob, "B9"),
-            ("booking:B9".to_string(), "booking_id")
+            ("booking:B9".to_string(), MatchBasis::BookingId)
         );
     }
 }

@@ -10,19 +10,20 @@
 //!
 //! Example: a hold starting 2017-12-31 23:30 local time is `trust_act`.
 
+use crate::model::Regime;
 use chrono::NaiveDate;
 
-pub fn regime(state: &str, local_day: NaiveDate) -> &'static str {
+pub fn regime(state: &str, local_day: NaiveDate) -> Regime {
     if state != "CA" {
-        return "none";
+        return Regime::OtherState;
     }
     let d = |y| NaiveDate::from_ymd_opt(y, 1, 1).expect("January 1 exists");
     if local_day < d(2014) {
-        "pre_trust"
+        Regime::PreTrust
     } else if local_day < d(2018) {
-        "trust_act"
+        Regime::TrustAct
     } else {
-        "values_act"
+        Regime::ValuesAct
     }
 }
 
@@ -33,10 +34,10 @@ mod tests {
     #[test]
     fn boundaries() {
         let day = |s| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-        assert_eq!(regime("CA", day("2013-12-31")), "pre_trust");
-        assert_eq!(regime("CA", day("2014-01-01")), "trust_act");
-        assert_eq!(regime("CA", day("2017-12-31")), "trust_act");
-        assert_eq!(regime("CA", day("2018-01-01")), "values_act");
-        assert_eq!(regime("OR", day("2018-01-01")), "none");
+        assert_eq!(regime("CA", day("2013-12-31")), Regime::PreTrust);
+        assert_eq!(regime("CA", day("2014-01-01")), Regime::TrustAct);
+        assert_eq!(regime("CA", day("2017-12-31")), Regime::TrustAct);
+        assert_eq!(regime("CA", day("2018-01-01")), Regime::ValuesAct);
+        assert_eq!(regime("OR", day("2018-01-01")), Regime::OtherState);
     }
 }

@@ -18,23 +18,24 @@
 //! `administrative`.
 
 use super::interval::{Detainer, HoldTime, MICROS_PER_MINUTE};
+use crate::model::Warrant;
 
-/// A detainer's warrant category; `missing` is the pipeline's reading of an
-/// empty warrant field (`rules.missing_warrant`, default `unknown`).
-fn category<'a>(d: &'a Detainer, missing: &'a str) -> &'a str {
-    d.warrant.as_deref().unwrap_or(missing)
+/// A detainer's warrant; `missing` is the pipeline's reading of an empty
+/// warrant field (`rules.missing_warrant`, default `unknown`).
+fn category(d: &Detainer, missing: Warrant) -> Warrant {
+    d.warrant.unwrap_or(missing)
 }
 
 /// The unwarranted part of a hold and its warrant status.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Warrant {
+pub struct Judged {
     pub unwarranted_minutes: i64,
-    pub status: &'static str,
+    pub status: Warrant,
 }
 
 /// Method rule 6 for a measured hold; `detainers` are those `hold` was made of.
-pub fn judge(hold: &HoldTime, detainers: &[&Detainer], missing: &str) -> Warrant {
-    let judicial = |d: &Detainer| category(d, missing) == "judicial";
+pub fn judge(hold: &HoldTime, detainers: &[&Detainer], missing: Warrant) -> Judged {
+    let judicial = |d: &Detainer| category(d, missing) == Warrant::Judicial;
     if hold.pieces.is_empty() {
         // A hold of no length: its "unwarranted part" is the instant it
         // starts, judged by the detainers in force then.
@@ -44,11 +45,11 @@ pub fn judge(hold: &HoldTime, detainers: &[&Detainer], missing: &str) -> Warrant
             .filter(|d| d.in_force_at(hold.start))
             .collect();
         let status = if at_start.iter().any(|d| judicial(d)) {
-            "judicial"
+            Warrant::Judicial
         } else {
             precedence(at_start.iter().map(|d| category(d, missing)))
         };
-        return Warrant {
+        return Judged {
             unwarranted_minutes: 0,
             status,
         };
@@ -69,7 +70,7 @@ pub fn judge(hold: &HoldTime, detainers: &[&Detainer], missing: &str) -> Warrant
         None => hold.micros(),
     };
     let status = if warranted_from == Some(hold.start) {
-        "judicial"
+        Warrant::Judicial
     } else {
         let cutoff = warranted_from.unwrap_or(i64::MAX);
         precedence(
@@ -80,7 +81,7 @@ pub fn judge(hold: &HoldTime, detainers: &[&Detainer], missing: &str) -> Warrant
                 .map(|(d, _)| category(d, missing)),
         )
     };
-    Warrant {
+    Judged {
         unwarranted_minutes: unwarranted / MICROS_PER_MINUTE,
         status,
     }
@@ -88,13 +89,13 @@ pub fn judge(hold: &HoldTime, detainers: &[&Detainer], missing: &str) -> Warrant
 
 /// `unknown` over `administrative` over `none` (a judicial warrant is
 /// handled by the caller).
-fn precedence<'a>(categories: impl Iterator<Item = &'a str>) -> &'static str {
-    let mut best = "none";
-    for c in categories {
-        match c {
-            "unknown" => return "unknown",
-            "administrative" => best = "administrative",
-            _ => {}
+fn precedence(warrants: impl Iterator<Item = Warrant>) -> Warrant {
+    let mut best = Warrant::None;
+    for w in warrants {
+        match w {
+            Warrant::Unknown => return Warrant::Unknown,
+            Warrant::Administrative => best = Warrant::Administrative,
+            Warrant::None | Warrant::Judicial => {}
         }
     }
     best
@@ -102,9 +103,12 @@ fn precedence<'a>(categories: impl Iterator<Item = &'a str>) -> &'static str {
 
 /// The warrant status of a hold that is not measured (eligibility or
 /// release unknown): what was on file, a judicial warrant first.
-pub fn on_file(detainers: &[&Detainer], missing: &str) -> &'static str {
-    if detainers.iter().any(|d| category(d, missing) == "judicial") {
-        "judicial"
+pub fn on_file(detainers: &[&Detainer], missing: Warrant) -> Warrant {
+    if detainers
+        .iter()
+        .any(|d| category(d, missing) == Warrant::Judicial)
+    {
+        Warrant::Judicial
     } else {
         precedence(detainers.iter().map(|d| category(d, missing)))
     }
@@ -121,12 +125,13 @@ mod tests {
         Detainer {
             lodged_at: lodged,
             lifted_at: lifted,
-            warrant: w.map(str::to_string),
+            warrant: w.map(|w| Warrant::parse(w).expect("a warrant name")),
             ..Default::default()
         }
     }
 
-    fn judged(eligible: i64, end: i64, ds: &[Detainer], missing: &str) -> Warrant {
+    fn judged(eligible: i64, end: i64, ds: &[Detainer], missing: &str) -> Judged {
+        let missing = Warrant::parse(missing).expect("a warrant name");
         let refs: Vec<&Detainer> = ds.iter().collect();
         judge(&hold(eligible, end, &refs), &refs, missing)
     }
@@ -141,7 +146,7 @@ mod tests {
         ];
         let w = judged(10 * H, 20 * H, &ds, "unknown");
         assert_eq!(w.unwarranted_minutes, 300);
-        assert_eq!(w.status, "administrative");
+        assert_eq!(w.status, Warrant::Administrative);
     }
 
     #[test]
@@ -151,7 +156,7 @@ mod tests {
             d(9 * H, None, Some("unknown")),
         ];
         let w = judged(10 * H, 20 * H, &ds, "unknown");
-        assert_eq!((w.unwarranted_minutes, w.status), (0, "judicial"));
+        assert_eq!((w.unwarranted_minutes, w.status), (0, Warrant::Judicial));
     }
 
     #[test]
@@ -160,17 +165,20 @@ mod tests {
             d(8 * H, None, Some("administrative")),
             d(9 * H, None, Some("unknown")),
         ];
-        assert_eq!(judged(10 * H, 20 * H, &both, "unknown").status, "unknown");
+        assert_eq!(
+            judged(10 * H, 20 * H, &both, "unknown").status,
+            Warrant::Unknown
+        );
         let ds = [
             d(8 * H, None, Some("administrative")),
             d(9 * H, None, Some("none")),
         ];
         assert_eq!(
             judged(10 * H, 20 * H, &ds, "unknown").status,
-            "administrative"
+            Warrant::Administrative
         );
         let ds = [d(8 * H, None, Some("none"))];
-        assert_eq!(judged(10 * H, 20 * H, &ds, "unknown").status, "none");
+        assert_eq!(judged(10 * H, 20 * H, &ds, "unknown").status, Warrant::None);
     }
 
     #[test]
@@ -183,14 +191,17 @@ mod tests {
             d(16 * H, None, Some("unknown")),
         ];
         let w = judged(10 * H, 20 * H, &ds, "unknown");
-        assert_eq!((w.unwarranted_minutes, w.status), (300, "none"));
+        assert_eq!((w.unwarranted_minutes, w.status), (300, Warrant::None));
     }
 
     #[test]
     fn an_empty_warrant_reads_per_pipeline() {
         let ds = [d(8 * H, None, None)];
-        assert_eq!(judged(10 * H, 20 * H, &ds, "unknown").status, "unknown");
-        assert_eq!(judged(10 * H, 20 * H, &ds, "none").status, "none");
+        assert_eq!(
+            judged(10 * H, 20 * H, &ds, "unknown").status,
+            Warrant::Unknown
+        );
+        assert_eq!(judged(10 * H, 20 * H, &ds, "none").status, Warrant::None);
     }
 
     #[test]
@@ -200,14 +211,18 @@ mod tests {
             d(H, None, Some("administrative")),
         ];
         let w = judged(10 * H, 20 * H, &ds, "unknown");
-        assert_eq!((w.unwarranted_minutes, w.status), (600, "administrative"));
+        assert_eq!(
+            (w.unwarranted_minutes, w.status),
+            (600, Warrant::Administrative)
+        );
     }
 
     #[test]
     fn unmeasured_holds_say_what_was_on_file() {
         let (j, u) = (d(0, None, Some("judicial")), d(0, None, Some("unknown")));
-        assert_eq!(on_file(&[&u, &j], "unknown"), "judicial");
-        assert_eq!(on_file(&[&u], "unknown"), "unknown");
-        assert_eq!(on_file(&[], "unknown"), "none");
+        let unknown = Warrant::Unknown;
+        assert_eq!(on_file(&[&u, &j], unknown), Warrant::Judicial);
+        assert_eq!(on_file(&[&u], unknown), Warrant::Unknown);
+        assert_eq!(on_file(&[], unknown), Warrant::None);
     }
 }

@@ -26,8 +26,8 @@ pub struct Deduped {
 }
 
 pub fn dedupe(staged: &[Staged], table: Table, engine: Engine) -> PolarsResult<Deduped> {
-    let lf = super::scan(staged, table)?;
-    let dup_ids = super::repeated_ids(&lf, engine)?;
+    let lf = super::staged::scan(staged, table)?;
+    let dup_ids = super::staged::repeated_ids(&lf, engine)?;
     if dup_ids.is_empty() {
         return Ok(Deduped {
             clean: lf,
@@ -37,7 +37,7 @@ pub fn dedupe(staged: &[Staged], table: Table, engine: Engine) -> PolarsResult<D
     }
     let rows = lf
         .clone()
-        .filter(super::is_among(
+        .filter(super::staged::is_among(
             "booking_id",
             Series::new("".into(), dup_ids),
         ))
@@ -116,7 +116,7 @@ pub fn dedupe(staged: &[Staged], table: Table, engine: Engine) -> PolarsResult<D
             .or_default()
             .push(row_nos[i].unwrap_or(0));
     }
-    let clean = super::scan_except(staged, table, &dropped)?;
+    let clean = super::staged::scan_except(staged, table, &dropped)?;
     Ok(Deduped {
         clean,
         rejects,

@@ -193,6 +193,8 @@ fn local_i32(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::audit::frame::i64s;
+    use crate::calendar::local_date;
     use chrono::{Datelike, NaiveDate};
 
     #[test]
@@ -248,5 +250,74 @@ mod tests {
             local_year_month_of(&table, -4_102_444_800_000_000), // 1840-01-01
             Some((1840, 1))
         );
+    }
+
+    #[test]
+    fn months_are_local_not_utc() {
+        // 2019-02-01 04:00 UTC is 2019-01-31 20:00 in Los Angeles.
+        let df =
+            DataFrame::new(1, vec![Column::new("t".into(), [1_548_993_600_000_000i64])]).unwrap();
+        let la = chrono_tz::America::Los_Angeles;
+        let out = df
+            .lazy()
+            .select([
+                local_year("t", la, "year"),
+                local_month_index("t", la, "month"),
+            ])
+            .collect()
+            .unwrap();
+        assert_eq!(i64s(&out, "year").unwrap(), [Some(2019)]);
+        assert_eq!(i64s(&out, "month").unwrap(), [Some(2019 * 12)]);
+        assert_eq!(
+            local_date(1_548_993_600_000_000, &chrono_tz::America::Los_Angeles).to_string(),
+            "2019-01-31"
+        );
+    }
+
+    #[test]
+    fn local_months_agree_with_the_zone_at_every_clock_change() {
+        // Every 37 minutes of 1966 to 1975 and of 2011 to 2020 (each clock
+        // change and month end passes by), and a null, against chrono-tz's
+        // own local date, in zones west and east of UTC, with half-hour and
+        // 45-minute offsets, and with southern summers.
+        let starts = [
+            -126_230_400_000_000i64,  // 1966-01-01 00:00 UTC
+            1_293_840_000_000_000i64, // 2011-01-01 00:00 UTC
+        ];
+        let times: Vec<Option<i64>> = starts
+            .iter()
+            .flat_map(|s| (0..142_000i64).map(move |i| Some(s + i * 37 * 60_000_000)))
+            .chain([None])
+            .collect();
+        let df = DataFrame::new(times.len(), vec![Column::new("t".into(), times.clone())]).unwrap();
+        for zone in [
+            chrono_tz::America::Los_Angeles,
+            chrono_tz::America::St_Johns,
+            chrono_tz::Europe::London,
+            chrono_tz::Australia::Adelaide,
+            chrono_tz::Pacific::Chatham,
+            chrono_tz::UTC,
+        ] {
+            let out = df
+                .clone()
+                .lazy()
+                .select([
+                    local_year("t", zone, "year"),
+                    local_month_index("t", zone, "month"),
+                ])
+                .collect()
+                .unwrap();
+            let years = i64s(&out, "year").unwrap();
+            let months = i64s(&out, "month").unwrap();
+            for (i, t) in times.iter().enumerate() {
+                let want = t.map(|t| {
+                    let d = local_date(t, &zone);
+                    (d.year(), d.month())
+                });
+                let got = months[i].map(|m| month_of_index(m as i32));
+                assert_eq!(got, want, "{zone} at {t:?}");
+                assert_eq!(years[i], want.map(|w| i64::from(w.0)), "{zone} at {t:?}");
+            }
+        }
     }
 }

@@ -5,6 +5,13 @@
 //! Every county export is mapped onto these names by its pipeline file; the
 //! rest of the program only ever sees canonical names.
 
+mod values;
+
+pub use values::{
+    BailStatus, ChargeKind, EligibilitySource, Form, MatchBasis, Regime, ReleaseReason,
+    ReleaseSource, Status, Warrant,
+};
+
 use std::fmt;
 
 /// One of the four canonical tables.
@@ -94,22 +101,11 @@ const fn f(name: &'static str, kind: Kind, required: bool) -> Field {
     }
 }
 
-pub const RELEASE_REASONS: &[&str] = &[
-    "bail",
-    "own_recognizance",
-    "charges_dropped",
-    "acquitted",
-    "sentence_served",
-    "court_order",
-    "diversion",
-    "transfer_ice",
-    "transfer_other",
-    "other",
-];
-pub const FORMS: &[&str] = &["I-247", "I-247D", "I-247N", "I-247X", "I-247A"];
-pub const WARRANTS: &[&str] = &["none", "administrative", "judicial"];
-pub const BAIL_STATUSES: &[&str] = &["set", "denied_for_hold", "denied_other"];
-pub const CHARGE_KINDS: &[&str] = &["immigration_hold", "criminal"];
+pub const RELEASE_REASONS: &[&str] = ReleaseReason::CODED;
+pub const FORMS: &[&str] = Form::CODED;
+pub const WARRANTS: &[&str] = Warrant::CODED;
+pub const BAIL_STATUSES: &[&str] = BailStatus::CODED;
+pub const CHARGE_KINDS: &[&str] = ChargeKind::CODED;
 pub const BOOLS: &[&str] = &["true", "false"];
 
 /// The category an unmapped code becomes.

@@ -13,7 +13,7 @@
 //! detainer lodged 2019-06-03: attached to the June booking.
 
 use super::frame::i64s;
-use super::rejects_of;
+use super::staged::rejects_of;
 use crate::ingest::{Reject, SOURCE_FILE, SOURCE_LINE, SOURCE_ROW};
 use crate::model::Table;
 use polars::prelude::*;
@@ -39,7 +39,7 @@ pub fn attach(
         .filter(col("booking_id").is_not_null())
         .collect_with_engine(engine)?
         .unwrap_single();
-    let orphans = super::rows_without_id(by_booking.clone().lazy(), &b, engine)?;
+    let orphans = super::staged::rows_without_id(by_booking.clone().lazy(), &b, engine)?;
     let mut rejects = rejects_of(
         &orphans,
         Table::Detainers,
@@ -52,7 +52,7 @@ pub fn attach(
     let orphan_ids = orphans.column("booking_id")?.as_materialized_series();
     let attached_b = by_booking
         .lazy()
-        .filter(super::not_in("booking_id", orphan_ids.clone()))
+        .filter(super::staged::not_in("booking_id", orphan_ids.clone()))
         .collect()?;
 
     let by_person = detainers

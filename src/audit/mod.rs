@@ -1,0 +1,247 @@
+//! The audit: the method's rules (docs/METHOD.md; the rules themselves are
+//! pure functions in `rules/`) applied to a pipeline's staged tables with
+//! polars. This module joins, deduplicates, attaches and aggregates; for
+//! each booking with a detainer it hands typed values to
+//! `rules::hold::evaluate` and makes the hold row.
+//!
+//! The large tables (bookings, releases, charges) stay lazy and are only
+//! scanned, joined and aggregated by polars. What is materialized is small by
+//! the nature of the data, each with its reason:
+//! - duplicate booking ids, orphan rows and releases before booking: the
+//!   rows to reject, a sliver of the input;
+//! - the bookings with a detainer and their detainers (a few percent of
+//!   bookings): the per-hold rules are plain Rust functions over them;
+//! - monthly and yearly aggregates;
+//! - one table's `booking_id` column at a time (a county's ids, one string
+//!   column), to find repeated ids and rows with no booking in one pass
+//!   over a hash map or set, cheaper than polars' group-bys and
+//!   anti-joins on strings.
+//!
+//! The staged tables, and the joined bookings several queries read, are in
+//! memory only within the run's staging budget (`ingest::store`), else on
+//! disk: the memory they take is bounded by the budget, not by the size of
+//! a county. The id columns above are bounded by one county's rows.
+//!
+//! Files: `staged` (scans of the staged tables and id look-ups), `dedupe`,
+//! `join` (bookings with their releases and charges, eligibility), `attach`
+//! (detainers to bookings), `evidence` (the charge rows behind an
+//! eligibility), `holds` (the hold rows), `months` and `baseline` (the
+//! monthly counts and method rule 11), `local` (local months of instants),
+//! `scratch` (results kept within the budget), `frame` (reading collected
+//! columns).
+
+pub mod attach;
+pub mod baseline;
+pub mod dedupe;
+pub mod evidence;
+pub mod frame;
+pub mod holds;
+pub mod join;
+pub(crate) mod local;
+pub mod months;
+pub mod scratch;
+pub mod staged;
+
+pub use holds::{Hold, HoldDetainer};
+pub use months::MonthCounts;
+pub use scratch::Scratch;
+
+use crate::config::Pipeline;
+use crate::ingest::{Reject, Staged};
+use crate::model::Table;
+use crate::progress::step;
+use evidence::charge_evidence;
+use frame::{i64s, strs};
+use holds::{build_holds, Doubts};
+use months::month_counts;
+use polars::prelude::*;
+use scratch::engine_for;
+use staged::scan;
+use std::collections::BTreeMap;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error("{}: while applying the rules: {source}", pipeline.display())]
+    Polars {
+        pipeline: std::path::PathBuf,
+        #[source]
+        source: PolarsError,
+    },
+}
+
+/// Everything the outputs need from one pipeline.
+#[derive(Debug)]
+pub struct Audit {
+    pub holds: Vec<Hold>,
+    pub months: BTreeMap<(i32, u32), MonthCounts>,
+    /// Per local year: median minutes from eligibility to release for
+    /// bookings without a detainer, and how many bookings it is over.
+    pub baseline: BTreeMap<i32, (f64, u64)>,
+    /// Rows rejected by the rules (duplicates, orphans, inconsistent times);
+    /// their `raw` is filled in by the caller from the source files.
+    pub rejects: Vec<Reject>,
+    /// The `as_of` instant used (UTC microseconds) and where it came from.
+    pub as_of: i64,
+    pub as_of_source: &'static str,
+}
+
+/// Applies the method's rules to one pipeline's staged inputs.
+pub fn audit(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> Result<Audit, AuditError> {
+    run(p, staged, scratch).map_err(|source| AuditError::Polars {
+        pipeline: p.file.clone(),
+        source,
+    })
+}
+
+fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit> {
+    let mut rejects = Vec::new();
+    let staged_engine = engine_for(staged.iter().all(|s| s.rows.memory_size().is_some()));
+
+    // Duplicates first: a booking id must name one booking (and one release).
+    let mut b = step("rules: dedupe bookings", || {
+        dedupe::dedupe(staged, Table::Bookings, staged_engine)
+    })?;
+    rejects.append(&mut b.rejects);
+    let mut r = step("rules: dedupe releases", || {
+        dedupe::dedupe(staged, Table::Releases, staged_engine)
+    })?;
+    rejects.append(&mut r.rejects);
+    // Method rules 1 and 2: a booking named by a rejected release or charge row,
+    // or whose release rows conflict, keeps its hold row but is not measured
+    // past what the export can show.
+    let mut doubts = Doubts::default();
+    for st in staged {
+        let set = match st.table {
+            Table::Releases => &mut doubts.release_rejected,
+            Table::Charges => &mut doubts.charge_rejected,
+            Table::Bookings | Table::Detainers => continue,
+        };
+        set.extend(st.rejected_ids.iter().cloned());
+    }
+    doubts
+        .release_rejected
+        .extend(r.conflicting_ids.iter().cloned());
+    let bookings = b.clean;
+    let releases = r.clean;
+
+    // The joined bookings are about the size of the staged bookings and
+    // releases they are made of; unknown when those are on disk.
+    let estimate = staged
+        .iter()
+        .filter(|s| matches!(s.table, Table::Bookings | Table::Releases))
+        .map(|s| s.rows.memory_size())
+        .sum::<Option<usize>>();
+    // The engine for queries over the joined bookings (and staged tables).
+    let (joined, engine, mut r) = step("rules: join releases and charges", || {
+        join::join_releases(
+            bookings,
+            releases,
+            scan(staged, Table::Charges)?,
+            &doubts.charge_rejected,
+            scratch,
+            estimate,
+            staged_engine,
+        )
+    })?;
+    rejects.append(&mut r);
+    let mut r = step("rules: charge orphans", || {
+        join::charge_orphans(&joined, scan(staged, Table::Charges)?, engine)
+    })?;
+    rejects.append(&mut r);
+
+    // as_of: the pipeline's, else the newest time in the export (an export
+    // cannot be older than its newest record; never the clock, so that runs
+    // are reproducible).
+    let detainers = scan(staged, Table::Detainers)?;
+    let (as_of, as_of_source) = match p.as_of {
+        Some(local) => (p.as_of_utc(local).unwrap_or_default(), "pipeline"),
+        None => (
+            step("rules: newest", || newest_time(&joined, &detainers, engine))?,
+            "newest_record",
+        ),
+    };
+
+    let (attached, mut r) = step("rules: attach", || {
+        attach::attach(detainers, &joined, as_of, engine)
+    })?;
+    rejects.append(&mut r);
+    let attached_ids = attached
+        .clone()
+        .lazy()
+        .select([col("booking_id")])
+        .unique(None, UniqueKeepStrategy::First);
+
+    let baseline = step("rules: baseline", || {
+        baseline::baseline(&joined, attached_ids.clone(), p.tz, engine)
+    })?;
+
+    // The bookings with a detainer, materialized: see the module docs.
+    let cases = step("rules: cases", || {
+        joined
+            .clone()
+            .semi_join(attached_ids, col("booking_id"), col("booking_id"))
+            .collect_with_engine(engine)
+    })?
+    .unwrap_single();
+    let mut months = step("rules: months", || {
+        month_counts(&joined, &cases, p.tz, engine)
+    })?;
+    let charge_rows = step("rules: charge evidence", || {
+        let source = strs(&cases, "eligibility_source")?;
+        let ids = strs(&cases, "booking_id")?;
+        let from_charges: Vec<&str> = ids
+            .iter()
+            .zip(&source)
+            .filter(|(_, s)| s.as_deref() == Some("charges"))
+            .filter_map(|(id, _)| id.as_deref())
+            .collect();
+        charge_evidence(staged, &from_charges, staged_engine)
+    })?;
+    let built = step("rules: holds", || {
+        build_holds(p, &cases, &attached, as_of, &doubts, &charge_rows)
+    })?;
+    rejects.extend(built.rejects);
+    // A booking rejected as implausible is not counted as a booking either
+    // (it is in the rejects, not among the rows used).
+    for month in built.dropped_bookings {
+        if let Some(m) = months.get_mut(&month) {
+            m.bookings = m.bookings.saturating_sub(1);
+            m.bookings_with_detainer = m.bookings_with_detainer.saturating_sub(1);
+        }
+    }
+    let holds = built.holds;
+
+    Ok(Audit {
+        holds,
+        months,
+        baseline,
+        rejects,
+        as_of,
+        as_of_source,
+    })
+}
+
+fn newest_time(joined: &LazyFrame, detainers: &LazyFrame, engine: Engine) -> PolarsResult<i64> {
+    let a = joined
+        .clone()
+        .select([polars::lazy::dsl::max_horizontal([
+            col("booked_at").max(),
+            col("released_at").max(),
+            col("eligible_at").max(),
+        ])?
+        .alias("t")])
+        .collect_with_engine(engine)?
+        .unwrap_single();
+    let b = detainers
+        .clone()
+        .select([col("lodged_at").max().alias("t")])
+        .collect_with_engine(engine)?
+        .unwrap_single();
+    let t = i64s(&a, "t")?
+        .into_iter()
+        .chain(i64s(&b, "t")?)
+        .flatten()
+        .max()
+        .unwrap_or(0);
+    Ok(t)
+}

@@ -1,0 +1,82 @@
+//! Where one pipeline's audit keeps intermediate results, and which polars
+//! engine reads them.
+
+use polars::prelude::*;
+
+/// The engine for a query: polars' in-memory engine when every table it
+/// reads is in memory (each within the run's staging budget), else the
+/// streaming engine, so that a table on disk is never read whole. The
+/// tables of one county are small; streaming them cost about a tenth more
+/// CPU and more peak memory (measured in the README).
+pub(crate) fn engine_for(in_memory: bool) -> Engine {
+    if in_memory {
+        Engine::InMemory
+    } else {
+        Engine::Streaming
+    }
+}
+
+/// Where one pipeline's rules keep intermediate results: in memory within
+/// the run's staging budget, else in a private folder.
+pub struct Scratch {
+    pub dir: std::path::PathBuf,
+    /// Prefix of the files written there, unique per pipeline.
+    pub tag: String,
+    budget: crate::ingest::MemoryBudget,
+    /// The budget taken by results kept in memory, given back when the
+    /// pipeline is done.
+    held: std::cell::RefCell<Vec<crate::ingest::Reservation>>,
+}
+
+impl Scratch {
+    pub fn new(dir: &std::path::Path, tag: String, budget: &crate::ingest::MemoryBudget) -> Self {
+        Scratch {
+            dir: dir.to_path_buf(),
+            tag,
+            budget: budget.clone(),
+            held: Default::default(),
+        }
+    }
+
+    /// Runs `lf` once, and returns a scan of its result and the engine to
+    /// read it with (see [`engine_for`]; `engine` is the one for `lf`). A plan
+    /// that several later queries use (the bookings joined to their releases
+    /// and charges) is so computed once instead of once per query: polars
+    /// re-runs a shared lazy plan for every collect. The result holds every
+    /// booking: it is kept in memory only when `estimate` (its size, from
+    /// the in-memory staged tables it is made of) fits the staging budget,
+    /// else written to an Arrow IPC file (uncompressed, like the staged
+    /// files) and scanned from there.
+    pub(crate) fn materialize(
+        &self,
+        lf: LazyFrame,
+        name: &str,
+        estimate: Option<usize>,
+        engine: Engine,
+    ) -> PolarsResult<(LazyFrame, Engine)> {
+        if let Some(bytes) = estimate {
+            let mut reservation = self.budget.reserve_none();
+            if reservation.try_grow(bytes) {
+                let df = lf.collect_with_engine(engine)?.unwrap_single();
+                self.held.borrow_mut().push(reservation);
+                crate::progress::count("joined tables in memory");
+                return Ok((df.lazy(), engine));
+            }
+        }
+        crate::progress::count("joined tables on disk");
+        let path = self.dir.join(format!("{}.{name}.arrow", self.tag));
+        lf.sink(
+            SinkDestination::File {
+                target: SinkTarget::Path(PlRefPath::try_from_path(&path)?),
+            },
+            FileWriteFormat::Ipc(IpcWriterOptions {
+                compression: None,
+                record_batch_size: Some(64 * 1024),
+                ..Default::default()
+            }),
+            UnifiedSinkArgs::default(),
+        )?
+        .collect_with_engine(Engine::Streaming)?;
+        Ok((crate::ingest::scan_staged(&path)?, Engine::Streaming))
+    }
+}
