@@ -14,6 +14,8 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::generate::names;
+use crate::model::Warrant;
+pub use crate::model::{BailStatus, Form, ReleaseReason};
 
 /// Every California county keeps local time in this zone.
 pub const TZ: Tz = chrono_tz::America::Los_Angeles;
@@ -24,34 +26,10 @@ const DETAINER_RATE: f64 = 0.045;
 /// Share of regular bookings whose person was booked before.
 const REBOOKING_RATE: f64 = 0.2;
 
-/// Why the local case let the person go, or how they left custody.
+/// The warrant code a detainer row carries: an I-200 and an I-205 are both
+/// administrative warrants, but exports tell them apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Reason {
-    Bail,
-    OwnRecognizance,
-    ChargesDropped,
-    Acquitted,
-    SentenceServed,
-    CourtOrder,
-    Diversion,
-    TransferIce,
-    TransferOther,
-    Other,
-    /// A code the pipeline file does not map, planted on purpose.
-    Unmapped,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Form {
-    I247,
-    I247D,
-    I247N,
-    I247X,
-    I247A,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Warrant {
+pub enum WarrantCode {
     None,
     I200,
     I205,
@@ -60,11 +38,25 @@ pub enum Warrant {
     Unmapped,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BailStatus {
-    Set,
-    DeniedForHold,
-    DeniedOther,
+impl WarrantCode {
+    pub const ALL: [WarrantCode; 5] = [
+        WarrantCode::None,
+        WarrantCode::I200,
+        WarrantCode::I205,
+        WarrantCode::Judicial,
+        WarrantCode::Unmapped,
+    ];
+
+    /// The warrant a pipeline file maps the code to; `None` for the code
+    /// it leaves unmapped.
+    pub fn category(self) -> Option<Warrant> {
+        match self {
+            WarrantCode::None => Some(Warrant::None),
+            WarrantCode::I200 | WarrantCode::I205 => Some(Warrant::Administrative),
+            WarrantCode::Judicial => Some(Warrant::Judicial),
+            WarrantCode::Unmapped => None,
+        }
+    }
 }
 
 /// A bad row planted on purpose; each kind appears in every county.
@@ -165,7 +157,7 @@ pub struct Detainer {
     /// The export gives the lodging date without a time (dialects that can).
     pub date_only: bool,
     pub form: Form,
-    pub warrant: Warrant,
+    pub warrant: WarrantCode,
     pub lifted: Option<NaiveDateTime>,
     pub lift_reason: Option<&'static str>,
     pub ice_custody: Option<NaiveDateTime>,
@@ -192,7 +184,7 @@ pub struct Booking {
     /// export (so the audit must report `eligibility_unknown`).
     pub eligible_hidden: bool,
     pub released: Option<NaiveDateTime>,
-    pub reason: Option<Reason>,
+    pub reason: Option<ReleaseReason>,
     pub facility: &'static str,
     pub bail_status: BailStatus,
     pub bail: Option<u32>,
@@ -349,19 +341,19 @@ fn weighted<T: Copy>(rng: &mut ChaCha8Rng, items: &[(T, u32)]) -> T {
 }
 
 /// The local case's reason for eligibility.
-fn local_reason(rng: &mut ChaCha8Rng) -> Reason {
+fn local_reason(rng: &mut ChaCha8Rng) -> ReleaseReason {
     weighted(
         rng,
         &[
-            (Reason::Bail, 28),
-            (Reason::OwnRecognizance, 20),
-            (Reason::ChargesDropped, 12),
-            (Reason::Acquitted, 2),
-            (Reason::SentenceServed, 25),
-            (Reason::CourtOrder, 6),
-            (Reason::Diversion, 3),
-            (Reason::TransferOther, 2),
-            (Reason::Other, 2),
+            (ReleaseReason::Bail, 28),
+            (ReleaseReason::OwnRecognizance, 20),
+            (ReleaseReason::ChargesDropped, 12),
+            (ReleaseReason::Acquitted, 2),
+            (ReleaseReason::SentenceServed, 25),
+            (ReleaseReason::CourtOrder, 6),
+            (ReleaseReason::Diversion, 3),
+            (ReleaseReason::TransferOther, 2),
+            (ReleaseReason::Other, 2),
         ],
     )
 }
@@ -382,25 +374,25 @@ fn form_on(rng: &mut ChaCha8Rng, date: NaiveDate) -> Form {
 
 /// The warrant sent with a detainer: nothing before April 2017, an I-200 or
 /// I-205 after; a few judicial, a few with a code nobody mapped.
-fn warrant_on(rng: &mut ChaCha8Rng, date: NaiveDate) -> Warrant {
+fn warrant_on(rng: &mut ChaCha8Rng, date: NaiveDate) -> WarrantCode {
     if date < NaiveDate::from_ymd_opt(2017, 4, 2).expect("valid date") {
         weighted(
             rng,
             &[
-                (Warrant::None, 91),
-                (Warrant::Judicial, 4),
-                (Warrant::Unmapped, 5),
+                (WarrantCode::None, 91),
+                (WarrantCode::Judicial, 4),
+                (WarrantCode::Unmapped, 5),
             ],
         )
     } else {
         weighted(
             rng,
             &[
-                (Warrant::I200, 60),
-                (Warrant::I205, 28),
-                (Warrant::None, 3),
-                (Warrant::Judicial, 4),
-                (Warrant::Unmapped, 5),
+                (WarrantCode::I200, 60),
+                (WarrantCode::I205, 28),
+                (WarrantCode::None, 3),
+                (WarrantCode::Judicial, 4),
+                (WarrantCode::Unmapped, 5),
             ],
         )
     }
@@ -422,7 +414,7 @@ struct Timeline {
     booked: DateTime<Utc>,
     eligible: DateTime<Utc>,
     released: DateTime<Utc>,
-    reason: Reason,
+    reason: ReleaseReason,
     detainers: Vec<(DateTime<Utc>, Detainer)>,
     lifted: Option<DateTime<Utc>>,
     ice: Option<DateTime<Utc>>,
@@ -516,11 +508,11 @@ impl Sim<'_> {
         let date = local(lodged).date();
         let form = form_on(rng, date);
         let mut warrant = warrant_on(rng, date);
-        if flaggable && matches!(warrant, Warrant::Judicial | Warrant::Unmapped) {
+        if flaggable && matches!(warrant, WarrantCode::Judicial | WarrantCode::Unmapped) {
             warrant = if date.year() >= 2018 {
-                Warrant::I200
+                WarrantCode::I200
             } else {
-                Warrant::None
+                WarrantCode::None
             };
         }
         self.next_detainer += 1;
@@ -563,7 +555,7 @@ impl Sim<'_> {
             Lift::No => {
                 t.released = (start + plan.hold).max(lodged + Duration::minutes(1));
                 if plan.ice_pickup {
-                    t.reason = Reason::TransferIce;
+                    t.reason = ReleaseReason::TransferIce;
                     t.ice = Some(t.released);
                 }
             }
@@ -615,7 +607,7 @@ impl Sim<'_> {
             })
             .collect();
         let has_detainer = !detainers.is_empty();
-        let bail_status = if t.reason == Reason::Bail {
+        let bail_status = if t.reason == ReleaseReason::Bail {
             BailStatus::Set
         } else if has_detainer && rng.random_bool(0.3) {
             BailStatus::DeniedForHold
@@ -1004,7 +996,7 @@ fn plant_defects(sim: &mut Sim, regular_count: u64) -> Vec<Orphan> {
                 Defect::UnparseableDate | Defect::UnmappedReleaseReason => {
                     let mut b = sim.defect_base(year, defect);
                     if defect == Defect::UnmappedReleaseReason {
-                        b.reason = Some(Reason::Unmapped);
+                        b.reason = Some(ReleaseReason::Unknown);
                     }
                     sim.bookings.push(b);
                 }

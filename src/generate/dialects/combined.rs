@@ -8,9 +8,11 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, NaiveDateTime};
 
 use crate::generate::dialects::{
-    detainer_rows, unparseable, Col, Csv, Ctx, Dialect, Input, Pipeline, Rendered,
+    detainer_rows, mapped_codes, unparseable, Col, Csv, Ctx, Dialect, Input, Pipeline, Rendered,
 };
-use crate::generate::model::{BailStatus, Booking, BookingKey, County, Form, Reason, Warrant};
+use crate::generate::model::{
+    BailStatus, Booking, BookingKey, County, Form, ReleaseReason, WarrantCode,
+};
 
 const DATETIME: &str = "%Y-%m-%d %H:%M:%S";
 const DATE: &str = "%Y-%m-%d";
@@ -27,19 +29,19 @@ pub fn bookings_file(year: i32) -> String {
     format!("bookings_{year}.csv")
 }
 
-fn reason_code(r: Reason) -> &'static str {
+fn reason_code(r: ReleaseReason) -> &'static str {
     match r {
-        Reason::Bail => "BAIL POSTED",
-        Reason::OwnRecognizance => "OR RELEASE",
-        Reason::ChargesDropped => "CHARGES DROPPED",
-        Reason::Acquitted => "ACQUITTED",
-        Reason::SentenceServed => "TIME SERVED",
-        Reason::CourtOrder => "COURT ORDER",
-        Reason::Diversion => "DIVERSION",
-        Reason::TransferIce => "ICE PICKUP",
-        Reason::TransferOther => "TRANSFER OTHER AGENCY",
-        Reason::Other => "OTHER",
-        Reason::Unmapped => "RLS PER WATCH CMDR",
+        ReleaseReason::Bail => "BAIL POSTED",
+        ReleaseReason::OwnRecognizance => "OR RELEASE",
+        ReleaseReason::ChargesDropped => "CHARGES DROPPED",
+        ReleaseReason::Acquitted => "ACQUITTED",
+        ReleaseReason::SentenceServed => "TIME SERVED",
+        ReleaseReason::CourtOrder => "COURT ORDER",
+        ReleaseReason::Diversion => "DIVERSION",
+        ReleaseReason::TransferIce => "ICE PICKUP",
+        ReleaseReason::TransferOther => "TRANSFER OTHER AGENCY",
+        ReleaseReason::Other => "OTHER",
+        ReleaseReason::Unknown => "RLS PER WATCH CMDR",
     }
 }
 
@@ -50,16 +52,18 @@ fn form_code(f: Form) -> &'static str {
         Form::I247N => "I247N",
         Form::I247X => "I247X",
         Form::I247A => "I247A",
+        // Never generated: a code no table maps.
+        Form::Unknown => "UNKNOWN FORM",
     }
 }
 
-fn warrant_code(w: Warrant) -> &'static str {
+fn warrant_code(w: WarrantCode) -> &'static str {
     match w {
-        Warrant::None => "NONE",
-        Warrant::I200 => "I-200",
-        Warrant::I205 => "I-205",
-        Warrant::Judicial => "JUDICIAL",
-        Warrant::Unmapped => "UNK",
+        WarrantCode::None => "NONE",
+        WarrantCode::I200 => "I-200",
+        WarrantCode::I205 => "I-205",
+        WarrantCode::Judicial => "JUDICIAL",
+        WarrantCode::Unmapped => "UNK",
     }
 }
 
@@ -68,6 +72,8 @@ fn bail_code(s: BailStatus) -> &'static str {
         BailStatus::Set => "SET",
         BailStatus::DeniedForHold => "NO BAIL - ICE HOLD",
         BailStatus::DeniedOther => "NO BAIL",
+        // Never generated: a code no table maps.
+        BailStatus::Unknown => "UNKNOWN BAIL",
     }
 }
 
@@ -272,32 +278,10 @@ fn pipeline(ctx: &Ctx) -> String {
     p.reason_codes(reason_code);
     p.codes(
         "bail_status",
-        &[
-            (bail_code(BailStatus::Set), "set"),
-            (bail_code(BailStatus::DeniedForHold), "denied_for_hold"),
-            (bail_code(BailStatus::DeniedOther), "denied_other"),
-        ],
+        &mapped_codes(BailStatus::ALL, bail_code, |s| s.name()),
     );
-    p.codes(
-        "form",
-        &[
-            ("I247", "I-247"),
-            ("I247D", "I-247D"),
-            ("I247N", "I-247N"),
-            ("I247X", "I-247X"),
-            ("I247A", "I-247A"),
-        ],
-    );
-    // "UNK" is left out on purpose: it must come out as `unknown`.
-    p.codes(
-        "warrant",
-        &[
-            ("NONE", "none"),
-            ("I-200", "administrative"),
-            ("I-205", "administrative"),
-            ("JUDICIAL", "judicial"),
-        ],
-    );
+    p.codes("form", &mapped_codes(Form::ALL, form_code, |f| f.name()));
+    p.warrant_codes(warrant_code);
     p.codes("final_order", &[("Y", "true"), ("N", "false")]);
     p.finish()
 }

@@ -13,7 +13,9 @@ mod semicolon;
 
 use chrono::NaiveDateTime;
 
-use crate::generate::model::{Booking, BookingKey, County, Defect, Detainer, Orphan, Reason};
+use crate::generate::model::{
+    Booking, BookingKey, County, Defect, Detainer, Orphan, ReleaseReason, WarrantCode,
+};
 
 /// An export dialect; county `i` uses `Dialect::ALL[i % 3]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -119,20 +121,19 @@ impl Dialect {
     }
 }
 
-/// The canonical release-reason categories, in the order the
-/// code tables list them.
-pub const REASONS: [(Reason, &str); 10] = [
-    (Reason::Bail, "bail"),
-    (Reason::OwnRecognizance, "own_recognizance"),
-    (Reason::ChargesDropped, "charges_dropped"),
-    (Reason::Acquitted, "acquitted"),
-    (Reason::SentenceServed, "sentence_served"),
-    (Reason::CourtOrder, "court_order"),
-    (Reason::Diversion, "diversion"),
-    (Reason::TransferIce, "transfer_ice"),
-    (Reason::TransferOther, "transfer_other"),
-    (Reason::Other, "other"),
-];
+/// A code table's entries: each value's code and its name, in the order of
+/// `all`, leaving out `Unknown` (what an unmapped code becomes: no table
+/// maps to it).
+pub fn mapped_codes<T: Copy + PartialEq + std::fmt::Display>(
+    all: &[T],
+    code: fn(T) -> &'static str,
+    name: fn(T) -> &'static str,
+) -> Vec<(&'static str, &'static str)> {
+    all.iter()
+        .filter(|v| v.to_string() != crate::model::UNKNOWN)
+        .map(|&v| (code(v), name(v)))
+        .collect()
+}
 
 /// A CSV file being written: fields are quoted only when they must be.
 pub struct Csv {
@@ -278,9 +279,19 @@ impl Pipeline {
     }
 
     /// `[codes.release_reason]` from a dialect's code for each category.
-    pub fn reason_codes(&mut self, code: fn(Reason) -> &'static str) {
-        let pairs: Vec<(&str, &str)> = REASONS.iter().map(|&(r, cat)| (code(r), cat)).collect();
+    pub fn reason_codes(&mut self, code: fn(ReleaseReason) -> &'static str) {
+        let pairs = mapped_codes(ReleaseReason::ALL, code, |r| r.name());
         self.codes("release_reason", &pairs);
+    }
+
+    /// `[codes.warrant]` from a dialect's code for each warrant code; the
+    /// unmapped code is left out on purpose: it must come out as `unknown`.
+    pub fn warrant_codes(&mut self, code: fn(WarrantCode) -> &'static str) {
+        let pairs: Vec<(&str, &str)> = WarrantCode::ALL
+            .iter()
+            .filter_map(|&w| Some((code(w), w.category()?.name())))
+            .collect();
+        self.codes("warrant", &pairs);
     }
 
     pub fn finish(self) -> String {

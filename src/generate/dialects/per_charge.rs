@@ -9,9 +9,9 @@
 use chrono::{Datelike, NaiveDateTime};
 
 use crate::generate::dialects::{
-    detainer_rows, unparseable, Col, Csv, Ctx, Dialect, Input, Pipeline, Rendered,
+    detainer_rows, mapped_codes, unparseable, Col, Csv, Ctx, Dialect, Input, Pipeline, Rendered,
 };
-use crate::generate::model::{Booking, BookingKey, County, Form, Reason, Warrant};
+use crate::generate::model::{Booking, BookingKey, County, Form, ReleaseReason, WarrantCode};
 
 const DATETIME: &str = "%m/%d/%y %I:%M %p";
 const CHARGE_DATETIME: &str = "%Y-%m-%d %H:%M";
@@ -27,19 +27,19 @@ pub fn person_id(num: u64) -> String {
     format!("X{:06}", num + 1)
 }
 
-fn reason_code(r: Reason) -> &'static str {
+fn reason_code(r: ReleaseReason) -> &'static str {
     match r {
-        Reason::Bail => "BAIL",
-        Reason::OwnRecognizance => "OWN RECOG",
-        Reason::ChargesDropped => "DISMISSED",
-        Reason::Acquitted => "NOT GUILTY",
-        Reason::SentenceServed => "SENTENCE COMPLETE",
-        Reason::CourtOrder => "CT ORDER",
-        Reason::Diversion => "DIVERSION",
-        Reason::TransferIce => "RELEASED TO ICE",
-        Reason::TransferOther => "XFER",
-        Reason::Other => "OTHER",
-        Reason::Unmapped => "MISC RLS",
+        ReleaseReason::Bail => "BAIL",
+        ReleaseReason::OwnRecognizance => "OWN RECOG",
+        ReleaseReason::ChargesDropped => "DISMISSED",
+        ReleaseReason::Acquitted => "NOT GUILTY",
+        ReleaseReason::SentenceServed => "SENTENCE COMPLETE",
+        ReleaseReason::CourtOrder => "CT ORDER",
+        ReleaseReason::Diversion => "DIVERSION",
+        ReleaseReason::TransferIce => "RELEASED TO ICE",
+        ReleaseReason::TransferOther => "XFER",
+        ReleaseReason::Other => "OTHER",
+        ReleaseReason::Unknown => "MISC RLS",
     }
 }
 
@@ -50,16 +50,18 @@ fn form_code(f: Form) -> &'static str {
         Form::I247N => "247N",
         Form::I247X => "247X",
         Form::I247A => "247A",
+        // Never generated: a code no table maps.
+        Form::Unknown => "UNKNOWN FORM",
     }
 }
 
-fn warrant_code(w: Warrant) -> &'static str {
+fn warrant_code(w: WarrantCode) -> &'static str {
     match w {
-        Warrant::None => "NONE",
-        Warrant::I200 => "ADMIN I-200",
-        Warrant::I205 => "ADMIN I-205",
-        Warrant::Judicial => "JUDGE SIGNED",
-        Warrant::Unmapped => "UNK",
+        WarrantCode::None => "NONE",
+        WarrantCode::I200 => "ADMIN I-200",
+        WarrantCode::I205 => "ADMIN I-205",
+        WarrantCode::Judicial => "JUDGE SIGNED",
+        WarrantCode::Unmapped => "UNK",
     }
 }
 
@@ -288,26 +290,8 @@ fn pipeline(ctx: &Ctx) -> String {
             ("ICE HOLD", "immigration_hold"),
         ],
     );
-    p.codes(
-        "form",
-        &[
-            ("247", "I-247"),
-            ("247D", "I-247D"),
-            ("247N", "I-247N"),
-            ("247X", "I-247X"),
-            ("247A", "I-247A"),
-        ],
-    );
-    // "UNK" is left out on purpose: it must come out as `unknown`.
-    p.codes(
-        "warrant",
-        &[
-            ("NONE", "none"),
-            ("ADMIN I-200", "administrative"),
-            ("ADMIN I-205", "administrative"),
-            ("JUDGE SIGNED", "judicial"),
-        ],
-    );
+    p.codes("form", &mapped_codes(Form::ALL, form_code, |f| f.name()));
+    p.warrant_codes(warrant_code);
     p.codes("final_order", &[("1", "true"), ("0", "false")]);
     p.finish()
 }

@@ -9,9 +9,11 @@
 use chrono::{Datelike, NaiveDateTime};
 
 use crate::generate::dialects::{
-    detainer_rows, unparseable, Col, Csv, Ctx, Dialect, Input, Pipeline, Rendered,
+    detainer_rows, mapped_codes, unparseable, Col, Csv, Ctx, Dialect, Input, Pipeline, Rendered,
 };
-use crate::generate::model::{BailStatus, Booking, BookingKey, County, Form, Reason, Warrant};
+use crate::generate::model::{
+    BailStatus, Booking, BookingKey, County, Form, ReleaseReason, WarrantCode,
+};
 
 const DATE: &str = "%m/%d/%Y";
 const TIME: &str = "%H%M";
@@ -26,19 +28,19 @@ pub fn person_id(num: u64) -> String {
     format!("{}", 3_000_001 + num)
 }
 
-fn reason_code(r: Reason) -> &'static str {
+fn reason_code(r: ReleaseReason) -> &'static str {
     match r {
-        Reason::Bail => "01",
-        Reason::OwnRecognizance => "02",
-        Reason::ChargesDropped => "03",
-        Reason::Acquitted => "04",
-        Reason::SentenceServed => "05",
-        Reason::CourtOrder => "06",
-        Reason::Diversion => "07",
-        Reason::TransferIce => "10",
-        Reason::TransferOther => "11",
-        Reason::Other => "99",
-        Reason::Unmapped => "77",
+        ReleaseReason::Bail => "01",
+        ReleaseReason::OwnRecognizance => "02",
+        ReleaseReason::ChargesDropped => "03",
+        ReleaseReason::Acquitted => "04",
+        ReleaseReason::SentenceServed => "05",
+        ReleaseReason::CourtOrder => "06",
+        ReleaseReason::Diversion => "07",
+        ReleaseReason::TransferIce => "10",
+        ReleaseReason::TransferOther => "11",
+        ReleaseReason::Other => "99",
+        ReleaseReason::Unknown => "77",
     }
 }
 
@@ -49,16 +51,18 @@ fn form_code(f: Form) -> &'static str {
         Form::I247N => "DHS I-247N",
         Form::I247X => "DHS I-247X",
         Form::I247A => "DHS I-247A",
+        // Never generated: a code no table maps.
+        Form::Unknown => "UNKNOWN FORM",
     }
 }
 
-fn warrant_code(w: Warrant) -> &'static str {
+fn warrant_code(w: WarrantCode) -> &'static str {
     match w {
-        Warrant::None => "NO WARRANT",
-        Warrant::I200 => "I200",
-        Warrant::I205 => "I205",
-        Warrant::Judicial => "JUDICIAL WARRANT",
-        Warrant::Unmapped => "SEE NOTES",
+        WarrantCode::None => "NO WARRANT",
+        WarrantCode::I200 => "I200",
+        WarrantCode::I205 => "I205",
+        WarrantCode::Judicial => "JUDICIAL WARRANT",
+        WarrantCode::Unmapped => "SEE NOTES",
     }
 }
 
@@ -67,6 +71,8 @@ fn bail_code(s: BailStatus) -> &'static str {
         BailStatus::Set => "S",
         BailStatus::DeniedForHold => "NBH",
         BailStatus::DeniedOther => "NB",
+        // Never generated: a code no table maps.
+        BailStatus::Unknown => "UNKNOWN BAIL",
     }
 }
 
@@ -292,32 +298,10 @@ fn pipeline(ctx: &Ctx) -> String {
     p.reason_codes(reason_code);
     p.codes(
         "bail_status",
-        &[
-            (bail_code(BailStatus::Set), "set"),
-            (bail_code(BailStatus::DeniedForHold), "denied_for_hold"),
-            (bail_code(BailStatus::DeniedOther), "denied_other"),
-        ],
+        &mapped_codes(BailStatus::ALL, bail_code, |s| s.name()),
     );
-    p.codes(
-        "form",
-        &[
-            ("DHS I-247", "I-247"),
-            ("DHS I-247D", "I-247D"),
-            ("DHS I-247N", "I-247N"),
-            ("DHS I-247X", "I-247X"),
-            ("DHS I-247A", "I-247A"),
-        ],
-    );
-    // "SEE NOTES" is left out on purpose: it must come out as `unknown`.
-    p.codes(
-        "warrant",
-        &[
-            ("NO WARRANT", "none"),
-            ("I200", "administrative"),
-            ("I205", "administrative"),
-            ("JUDICIAL WARRANT", "judicial"),
-        ],
-    );
+    p.codes("form", &mapped_codes(Form::ALL, form_code, |f| f.name()));
+    p.warrant_codes(warrant_code);
     p.codes("final_order", &[("YES", "true"), ("NO", "false")]);
     p.finish()
 }
