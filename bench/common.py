@@ -1,7 +1,7 @@
 """Shared helpers of the benchmark yardsticks (duckdb_core.py, pandas_core.py).
 
-Reads pipeline TOML files the way `detainer-audit` does (SPEC 4, src/config/),
-keeps the canonical field kinds of SPEC 2 (src/model.rs), translates chrono
+Reads pipeline TOML files the way `detainer-audit` does (docs/PIPELINE_FILES.md, src/config/),
+keeps the canonical field kinds (docs/PIPELINE_FILES.md, src/model/), translates chrono
 format strings for DuckDB and Python/pandas, and builds the calendar of local
 days (federal holidays of 5 U.S.C. 6103, src/calendar.rs) that the 48-hour
 clock of the I-247/I-247D/I-247X forms needs.
@@ -51,7 +51,7 @@ FIELDS: dict[str, list[tuple[str, str, bool]]] = {
     ],
 }
 
-# SPEC 3.2 / model.rs DateOnly::default_for: readings that never overstate a hold.
+# docs/METHOD.md rule 4 / model DateOnly::default_for: readings that never overstate a hold.
 END_OF_DAY_DEFAULT = {"eligible_at", "lodged_at", "charge_released_at"}
 
 MIN_YEAR, MAX_YEAR = 1980, 2100          # datetimes (src/ingest/parse.rs)
@@ -60,7 +60,7 @@ MAX_HOLD_MINUTES = 5 * 36_525 * 24 * 60 // 100  # src/rules/plausibility.rs
 
 
 # ---------------------------------------------------------------------------
-# Pipeline files (SPEC 4)
+# Pipeline files (docs/PIPELINE_FILES.md)
 
 @dataclass
 class Input:
@@ -284,7 +284,7 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
 def local_to_utc_us(naive: dt.datetime, zone: ZoneInfo) -> int | None:
-    """SPEC 3.3 in plain Python: earliest instant of an ambiguous local time,
+    """Method rule 4 (as the bench reads it) in plain Python: earliest instant of an ambiguous local time,
     None for a time in a DST gap."""
     t = naive.replace(tzinfo=zone, fold=0)   # fold=0: the earlier instant
     u = t.astimezone(dt.timezone.utc)
@@ -328,7 +328,7 @@ def day_calendar(tz: str, first: dt.date = dt.date(1979, 12, 30),
 
 
 def check_holidays_against_fixture(csv_path: str) -> None:
-    """Self-check against shared/fixtures/us_federal_holidays_2010_2030.csv
+    """Self-check against tests/fixtures/us_federal_holidays_2010_2030.csv
     (columns date, weekday, holiday, is_observed_day)."""
     import csv
     want = set()
@@ -340,7 +340,7 @@ def check_holidays_against_fixture(csv_path: str) -> None:
 
 
 def regime(state: str, day: dt.date) -> str:
-    """SPEC 3.9."""
+    """Method rule 10 (docs/METHOD.md)."""
     if state != "CA":
         return "none"
     if day < dt.date(2014, 1, 1):

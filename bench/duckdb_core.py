@@ -10,14 +10,14 @@ relative to the TOML file and may be globs), all in one DuckDB process with
 - reads each [[inputs]] CSV with its own delimiter, encoding (utf-8;
   windows-1252 is read as latin-1, see below), skip_rows and header, every
   field as text; trims fields and applies the input's null_values;
-- maps source columns to the canonical fields of SPEC 2, joining a
+- maps source columns to the canonical fields (docs/PIPELINE_FILES.md), joining a
   (date column, time column) pair with a space (a date with no time is the
   date alone, as the audit does);
 - parses every datetime field with the field's chrono formats tried in
   order, then the date part of each format (read per rules.date_only:
   end_of_day for eligible_at, lodged_at, charge_released_at, else
   start_of_day), then ISO 8601 text; turns local times into UTC instants as
-  SPEC 3.3 says (DuckDB/ICU takes the later instant of an ambiguous time and
+  method rule 4 said before its revision (DuckDB/ICU takes the later instant of an ambiguous time and
   shifts gap times, so: gap -> NULL, ambiguous -> the earlier instant);
   dates of birth and bail amounts are parsed too, and codes are mapped with
   the [codes.*] tables (exact, then ignoring case and spaces; else
@@ -31,7 +31,7 @@ relative to the TOML file and may be globs), all in one DuckDB process with
   every canonical field, count once; ids with differing rows are dropped;
   a booking whose release rows conflict is dropped), drops bookings released
   before they were booked;
-- eligibility (SPEC 3.1): eligible_at from releases, else the latest
+- eligibility (method rule 1): eligible_at from releases, else the latest
   charge_released_at of the criminal charges (unknown kind counts as
   criminal) when every criminal charge has one;
 - attaches detainers by booking_id, else by person_id to the latest booking
@@ -50,7 +50,7 @@ relative to the TOML file and may be globs), all in one DuckDB process with
   bookings_with_detainer, holds, flagged, flagged_persons, over_limit,
   warrant_unknown, eligibility_unknown, open_holds, transferred_to_ice,
   hold_hours total/median/p90/max (quantile_cont), flagged_hold_hours_total,
-  baseline_release_minutes_median (SPEC 3.10), regime;
+  baseline_release_minutes_median (method rule 11), regime;
 - writes Hive-partitioned Parquet: OUT/summary/county=<slug>/*.parquet
   (COPY ... PARTITION_BY (county)).
 
@@ -151,7 +151,7 @@ def naive_expr(x: str, p: C.Pipeline, fld: str, formats: list[str]) -> str:
 
 
 def to_utc(n: str, tz: str) -> str:
-    """SPEC 3.3 on top of ICU: NULL in a DST gap, the earlier instant of an
+    """Method rule 4 (earlier instant, as before its revision) on top of ICU: NULL in a DST gap, the earlier instant of an
     ambiguous local time."""
     t = f"timezone({q(tz)}, {n})"
     return (f"CASE WHEN {n} IS NULL THEN NULL "

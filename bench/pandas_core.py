@@ -12,7 +12,7 @@ memory stays bounded by the largest county, single-threaded as pandas is:
   columns (plus the last one, to drop rows with too few fields), every field
   as text; drops rows with invalid UTF-8 in a utf-8 file; trims fields and
   applies the input's null_values;
-- maps source columns to the canonical fields of SPEC 2, joining a
+- maps source columns to the canonical fields (docs/PIPELINE_FILES.md), joining a
   (date column, time column) pair with a space (a date with no time is the
   date alone, as the audit does);
 - parses every datetime field with pd.to_datetime and the field's chrono
@@ -20,7 +20,7 @@ memory stays bounded by the largest county, single-threaded as pandas is:
   rules.date_only: end_of_day for eligible_at, lodged_at, charge_released_at,
   else start_of_day), then ISO 8601 text; turns local times into UTC with
   dt.tz_localize(tz, ambiguous=<all True: the earlier, DST instant>,
-  nonexistent='NaT') as SPEC 3.3 says; dates of birth and bail amounts are
+  nonexistent='NaT') as method rule 4 said before its revision; dates of birth and bail amounts are
   parsed too, and codes are mapped with the [codes.*] tables (exact, then
   ignoring case and spaces; else 'unknown');
 - drops the rows the audit rejects while reading: a mapped datetime, date or
@@ -32,7 +32,7 @@ memory stays bounded by the largest county, single-threaded as pandas is:
   every canonical field, count once, compared by a row hash; ids with
   differing rows are dropped; a booking whose release rows conflict is
   dropped), drops bookings released before they were booked;
-- eligibility (SPEC 3.1): eligible_at from releases, else the latest
+- eligibility (method rule 1): eligible_at from releases, else the latest
   charge_released_at of the criminal charges (unknown kind counts as
   criminal) when every criminal charge has one;
 - attaches detainers by booking_id, else by person_id to the latest booking
@@ -51,7 +51,7 @@ memory stays bounded by the largest county, single-threaded as pandas is:
   bookings_with_detainer, holds, flagged, flagged_persons, over_limit,
   warrant_unknown, eligibility_unknown, open_holds, transferred_to_ice,
   hold_hours total/median/p90/max (linear quantiles), flagged_hold_hours_total,
-  baseline_release_minutes_median (SPEC 3.10), regime;
+  baseline_release_minutes_median (method rule 11), regime;
 - writes Hive-partitioned Parquet with pyarrow:
   OUT/summary/county=<slug>/part-0.parquet.
 
@@ -162,7 +162,7 @@ def parse_naive(x: pd.Series, formats: list[str], eod: bool) -> pd.Series:
 
 
 def to_utc(naive: pd.Series, tz: str) -> pd.Series:
-    """SPEC 3.3: the earlier instant of an ambiguous time, NaT in a gap."""
+    """Method rule 4 before its revision: the earlier instant of an ambiguous time, NaT in a gap."""
     return naive.dt.tz_localize(tz, ambiguous=np.ones(len(naive), dtype=bool),
                                 nonexistent="NaT").dt.tz_convert("UTC").astype(UTC_US)
 

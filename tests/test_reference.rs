@@ -1,4 +1,4 @@
-//! Differential test of `rules::hold::evaluate` (SPEC 3.2 to 3.8 for one
+//! Differential test of `rules::hold::evaluate` (method rules 2 to 8 for one
 //! booking) against a brute-force reference written from the rules' text
 //! alone, independently of the library: the reference steps minute by minute
 //! over `[eligible, release)` and asks, at each minute, which detainers are
