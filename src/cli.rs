@@ -51,10 +51,12 @@ pub enum Command {
         #[arg(default_value = "pipelines")]
         pipelines: Vec<PathBuf>,
     },
-    /// Explain how one hold of a finished run was measured: each time and the
-    /// source row it came from, the detainers in force, the form's clock, the
-    /// warrant, the flag and the damages. Reads only the run's outputs; prints
-    /// the booking id given, never a name, a date of birth or another id.
+    /// Explain how one hold of a finished run was measured.
+    ///
+    /// Prints each time used and the source row it came from, the detainers
+    /// in force, the form's clock, the warrant, the flag and the damages.
+    /// Reads only the run's outputs; prints the booking id given, never a
+    /// name, a date of birth or another id.
     Explain {
         /// The output folder of the run (as given to `run --out`).
         #[arg(long, default_value = "out")]
