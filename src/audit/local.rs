@@ -8,9 +8,10 @@
 //! looked up in chrono-tz instant by instant. The calendar date is then
 //! arithmetic on the day number.
 //!
-//! Why: polars' zone conversion searched the zone's transitions for every
-//! value, and its year and month built a date for every value: about 5% of
-//! a run's CPU, for every booking and again for every eligibility. A day
+//! Why: polars' zone conversion searches the zone's transitions for every
+//! value, and its year and month build a date for every value, for every
+//! booking and again for every eligibility; a table lookup per value costs
+//! far less (bench/HISTORY.md has the measurement). A day
 //! whose offset is the same at its start and at the next day's start is
 //! taken as one offset throughout; no zone changes its clock and back
 //! within one day.

@@ -6,8 +6,8 @@ use polars::prelude::*;
 /// The engine for a query: polars' in-memory engine when every table it
 /// reads is in memory (each within the run's staging budget), else the
 /// streaming engine, so that a table on disk is never read whole. The
-/// tables of one county are small; streaming them cost about a tenth more
-/// CPU and more peak memory (measured in the README).
+/// tables of one county are small, and streaming them costs more CPU and
+/// more peak memory than reading them whole.
 pub(crate) fn engine_for(in_memory: bool) -> Engine {
     if in_memory {
         Engine::InMemory
