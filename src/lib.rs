@@ -2,14 +2,16 @@
 //! release on an ICE immigration detainer, measures each hold, and writes the
 //! summaries, class-member lists and rejects (README.md, docs/).
 //!
-//! Data flows `config` → `ingest` → `rules` → `outputs`; `cmd` holds one
-//! module per command, `cli` the command line, and `main.rs` only maps
-//! outcomes to exit codes.
+//! Data flows `config` → `ingest` → `rules` → `outputs`; `schedule` runs
+//! the staging and the audits over threads, `county` finishes each county's
+//! audit, `cmd` holds one module per command, `cli` the command line, and
+//! `main.rs` only maps outcomes to exit codes.
 
 pub mod calendar;
 pub mod cli;
 pub mod cmd;
 pub mod config;
+pub mod county;
 pub mod generate;
 pub mod ingest;
 pub mod memory;
@@ -17,3 +19,4 @@ pub mod model;
 pub mod outputs;
 pub mod progress;
 pub mod rules;
+pub mod schedule;

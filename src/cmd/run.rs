@@ -1,11 +1,12 @@
 //! `detainer-audit run`: every output (README.md, "Outputs") for the pipelines given.
 
-use super::{over_reject_rate, process_each, County, WorkDir};
+use crate::county::{over_reject_rate, County, Reconciled, WorkDir};
 use crate::ingest;
 use crate::outputs::{
     self, class, holds::holds_frame, manifest::*, summary::summary_frame, OutputError, Written,
 };
 use crate::progress::Progress;
+use crate::schedule::process_each;
 use std::path::{Path, PathBuf};
 
 /// What a run did, for the exit status.
@@ -80,7 +81,7 @@ struct Done {
     pipeline: crate::config::Pipeline,
     as_of: i64,
     as_of_source: &'static str,
-    files: Vec<super::Reconciled>,
+    files: Vec<Reconciled>,
     reject_counts: Vec<(String, String, String, u64)>,
     rejected: u64,
     over_limit: Vec<String>,
