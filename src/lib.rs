@@ -4,15 +4,17 @@
 //!
 //! Data flows `config` (pipeline files) → `ingest` (exports into staged
 //! tables) → `audit` (the rules of `rules` applied with polars) →
-//! `outputs`; `cmd` holds one module per command, `cli` the command line,
-//! and `main.rs` only maps outcomes to exit codes. docs/ARCHITECTURE.md
-//! tells the whole story.
+//! `outputs`; `schedule` runs the staging and the audits over threads,
+//! `county` finishes each county's audit, `cmd` holds one module per
+//! command, `cli` the command line, and `main.rs` only maps outcomes to exit
+//! codes. docs/ARCHITECTURE.md tells the whole story.
 
 pub mod audit;
 pub mod calendar;
 pub mod cli;
 pub mod cmd;
 pub mod config;
+pub mod county;
 pub mod generate;
 pub mod ingest;
 pub mod memory;
@@ -20,3 +22,4 @@ pub mod model;
 pub mod outputs;
 pub mod progress;
 pub mod rules;
+pub mod schedule;

@@ -11,8 +11,8 @@ use detainer_audit::progress::{Progress, Unit};
 use std::process::ExitCode;
 
 /// mimalloc: staging and polars allocate many small buffers from several
-/// threads; glibc malloc spent about 10% of a run in malloc/free (perf), see
-/// the README's benchmark section for what the change bought.
+/// threads, and glibc malloc spent a large share of a run in malloc/free;
+/// the README's benchmark section has what the change bought.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -6,7 +6,7 @@
 //! Runs 48 cases by default; for a longer run:
 //! `PROPTEST_CASES=5000 cargo test --test test_fuzz`.
 
-use detainer_audit::{cmd, config};
+use detainer_audit::{config, schedule};
 use proptest::prelude::*;
 
 fn field() -> impl Strategy<Value = String> {
@@ -124,7 +124,7 @@ proptest! {
         std::fs::write(dir.path().join("p.toml"), toml).unwrap();
 
         let pipelines = config::load_all(&[dir.path().join("p.toml")]).unwrap();
-        match cmd::process(pipelines, dir.path()) {
+        match schedule::process(pipelines, dir.path()) {
             Ok(counties) => {
                 let c = &counties[0];
                 let mut rejected = 0;

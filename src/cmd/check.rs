@@ -3,9 +3,10 @@
 //! unmapped codes. Writes no output (staged data goes to a private folder
 //! that is removed).
 
-use super::{over_reject_rate, process_each, WorkDir};
+use crate::county::{over_reject_rate, County, ProcessError, WorkDir};
 use crate::model::{Status, Warrant};
 use crate::progress::Progress;
+use crate::schedule::process_each;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -13,7 +14,7 @@ pub fn check(pipeline_args: &[PathBuf], progress: &Progress) -> anyhow::Result<(
     let files = crate::config::expand_arguments(pipeline_args)?;
     let pipelines = crate::config::load_all(&files)?;
     let work = WorkDir::new(&std::env::temp_dir())?;
-    let counties = process_each(pipelines, &work.0, progress, Ok::<_, super::ProcessError>)?;
+    let counties = process_each(pipelines, &work.0, progress, Ok::<_, ProcessError>)?;
     progress.finish();
     let mut text = String::new();
     let mut ok = true;
@@ -89,7 +90,7 @@ pub fn check(pipeline_args: &[PathBuf], progress: &Progress) -> anyhow::Result<(
 
 /// What in a pipeline leaves the audit unable to flag what it should
 /// (method rule 12): no warrant column, and `""` codes that never matched.
-pub fn warnings(c: &super::County) -> Vec<String> {
+pub fn warnings(c: &County) -> Vec<String> {
     let p = &c.pipeline;
     let mut out = Vec::new();
     let maps = |field: &str| {

@@ -6,10 +6,13 @@
 //! clock time is written, so the same inputs give byte-identical files.
 
 pub mod class;
+pub mod class_lists;
+pub mod county;
 pub mod holds;
 pub mod manifest;
 pub mod method;
 pub mod privacy;
+pub mod publish;
 pub mod spill;
 pub mod summary;
 pub mod workbook;
@@ -58,6 +61,14 @@ pub fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
     }
 }
 
+/// Maps a polars error to an [`OutputError`] naming `out`.
+pub fn polars_at(out: &Path) -> impl FnOnce(PolarsError) -> OutputError + '_ {
+    move |source| OutputError::Polars {
+        path: out.to_path_buf(),
+        source,
+    }
+}
+
 /// Writes `df` as Parquet at `root/rel` (zstd, statistics, one row group per
 /// 128k rows) and returns what the manifest records.
 pub fn write_parquet(root: &Path, rel: &str, df: &mut DataFrame) -> Result<Written, OutputError> {
@@ -66,8 +77,8 @@ pub fn write_parquet(root: &Path, rel: &str, df: &mut DataFrame) -> Result<Writt
         std::fs::create_dir_all(dir).map_err(io_err(dir))?;
     }
     let file = std::fs::File::create(&path).map_err(io_err(&path))?;
-    // Buffered: polars writes a Parquet footer field by field, one system
-    // call each (about 370,000 calls in a quarter-state run).
+    // Buffered: polars writes a Parquet footer field by field, and each
+    // field unbuffered would be a system call of its own.
     let mut file = std::io::BufWriter::with_capacity(1 << 16, file);
     ParquetWriter::new(&mut file)
         .with_compression(ParquetCompression::Zstd(None))

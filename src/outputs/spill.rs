@@ -1,6 +1,6 @@
 //! Per-county lists kept on disk in the work folder until the statewide
 //! files are written: each county's class members and its rows of the
-//! workbook's "Flagged holds" sheet. A statewide run has about 600,000 of
+//! workbook's "Flagged holds" sheet. A statewide run has a great many of
 //! each; holding them all until the last county is done made peak memory
 //! grow with the input. Written with the `csv` crate in a private lossless
 //! form (floats as their bits, `None` apart from an empty text), read back

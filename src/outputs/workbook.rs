@@ -111,10 +111,9 @@ impl Book {
         let mut book = Workbook::new();
         // Deflate at level 2, not the default 6: the zip of the sheets was
         // the slowest part of the workbook, on one thread at the end of the
-        // run. On a quarter of the state the whole run took 0.83 times its
-        // wall time at level 6 with level 1, and level 2 was as fast as
-        // level 1; the file is 1.19 times larger at level 2 than at level 6
-        // (1.58 times at level 1).
+        // run. A low level zips much faster for a somewhat larger file, and
+        // level 2 is as fast as level 1 with a smaller file; the README's
+        // benchmark section has the figures.
         book.set_zip_compression_level(ZIP_LEVEL);
         // A fixed creation time instead of the clock: the same inputs must
         // give a byte-identical workbook (the manifest records its SHA-256).

@@ -1,12 +1,7 @@
-//! `detainer-audit explain --out DIR BOOKING_ID`: how one hold of a finished
-//! run was measured, in plain words, with the source rows that decided it.
-//!
-//! It reads only the run's outputs (the manifest, `holds/`,
-//! `hold_detainers/` and the class list), never the exports, so it explains
-//! exactly the figures that were published. It prints the booking id it was
-//! given, times, forms, warrants and source rows; never a name, a date of
-//! birth, a person id or a detainer id.
+//! The plain words `explain` prints for one hold: the times used, the
+//! detainers in force, and how each rule of docs/METHOD.md read them.
 
+use super::read::{micros, CountyRun, HoldRow};
 use crate::calendar::{self, Clock};
 use crate::model::Form;
 use crate::rules::interval::MICROS_PER_MINUTE;
@@ -14,273 +9,8 @@ use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
 use polars::prelude::*;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
 
-#[derive(Debug, thiserror::Error)]
-pub enum ExplainError {
-    #[error("{}: cannot read the run's outputs: {message}", path.display())]
-    Read { path: PathBuf, message: String },
-    #[error(
-        "no hold with this booking id in {} (a booking without a detainer lodged before its \
-         release has no hold; with --pseudonymize, give the booking id's pseudonym)",
-        out.display()
-    )]
-    NotFound { out: PathBuf },
-}
-
-fn read_err(path: &Path) -> impl Fn(PolarsError) -> ExplainError + '_ {
-    move |e| ExplainError::Read {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    }
-}
-
-/// One row of `holds/`, as `explain` needs it.
-struct HoldRow {
-    county: String,
-    county_name: String,
-    values: DataFrame,
-}
-
-impl HoldRow {
-    fn text(&self, name: &str) -> Option<String> {
-        let c = self.values.column(name).ok()?;
-        match c.get(0).ok()? {
-            AnyValue::Null => None,
-            AnyValue::String(s) => Some(s.to_string()),
-            AnyValue::StringOwned(s) => Some(s.to_string()),
-            other => Some(other.to_string()),
-        }
-    }
-
-    /// A timestamp column as UTC microseconds.
-    fn time(&self, name: &str) -> Option<i64> {
-        micros(self.values.column(name).ok()?)
-            .first()
-            .copied()
-            .flatten()
-    }
-
-    fn int(&self, name: &str) -> Option<i64> {
-        let c = self.values.column(name).ok()?.cast(&DataType::Int64).ok()?;
-        c.i64().ok()?.get(0)
-    }
-
-    fn float(&self, name: &str) -> Option<f64> {
-        let c = self
-            .values
-            .column(name)
-            .ok()?
-            .cast(&DataType::Float64)
-            .ok()?;
-        c.f64().ok()?.get(0)
-    }
-
-    fn flag(&self, name: &str) -> Option<bool> {
-        self.values.column(name).ok()?.bool().ok()?.get(0)
-    }
-
-    fn list(&self, name: &str) -> Vec<String> {
-        let Ok(c) = self.values.column(name) else {
-            return Vec::new();
-        };
-        let Ok(list) = c.list() else {
-            return Vec::new();
-        };
-        list.get_as_series(0)
-            .and_then(|s| {
-                s.str()
-                    .ok()
-                    .map(|v| v.iter().flatten().map(str::to_string).collect())
-            })
-            .unwrap_or_default()
-    }
-}
-
-/// A datetime column's values as UTC microseconds.
-fn micros(c: &Column) -> Vec<Option<i64>> {
-    let unit_scale = match c.dtype() {
-        DataType::Datetime(TimeUnit::Nanoseconds, _) => 1_000,
-        DataType::Datetime(TimeUnit::Milliseconds, _) => -1_000,
-        _ => 1,
-    };
-    let Ok(c) = c.to_physical_repr().cast(&DataType::Int64) else {
-        return Vec::new();
-    };
-    let Ok(v) = c.i64() else {
-        return Vec::new();
-    };
-    v.iter()
-        .map(|t| {
-            t.map(|t| match unit_scale {
-                1 => t,
-                s if s > 0 => t / s,
-                s => t * -s,
-            })
-        })
-        .collect()
-}
-
-/// The parameters a county's run used, from the manifest.
-struct CountyRun {
-    tz: Tz,
-    as_of: String,
-    since: String,
-    until: Option<String>,
-    grace: i64,
-    per_day: f64,
-    cap: f64,
-    missing_warrant: String,
-}
-
-fn county_run(manifest: &serde_json::Value, slug: &str) -> Option<CountyRun> {
-    let p = manifest["pipelines"]
-        .as_array()?
-        .iter()
-        .find(|p| p["slug"] == slug)?;
-    let r = &p["rules"];
-    Some(CountyRun {
-        tz: p["timezone"].as_str()?.parse().ok()?,
-        as_of: p["as_of"].as_str()?.to_string(),
-        since: r["since"].as_str()?.to_string(),
-        until: r["until"].as_str().map(str::to_string),
-        grace: r["grace_minutes"].as_i64()?,
-        per_day: r["per_day"].as_f64()?,
-        cap: r["cap"].as_f64()?,
-        missing_warrant: r["missing_warrant"].as_str()?.to_string(),
-    })
-}
-
-fn scan(path: &Path) -> Result<LazyFrame, ExplainError> {
-    let p = PlRefPath::try_from_path(path).map_err(read_err(path))?;
-    LazyFrame::scan_parquet(p, ScanArgsParquet::default()).map_err(read_err(path))
-}
-
-/// The county folders of one output table (`holds`, ...), in name order.
-fn county_files(out: &Path, table: &str) -> Result<Vec<(String, PathBuf)>, ExplainError> {
-    let dir = out.join(table);
-    let entries = std::fs::read_dir(&dir).map_err(|e| ExplainError::Read {
-        path: dir.clone(),
-        message: e.to_string(),
-    })?;
-    let mut files: Vec<(String, PathBuf)> = entries
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().to_string_lossy().to_string();
-            let slug = name.strip_prefix("county=")?.to_string();
-            let file = e.path().join("part-0.parquet");
-            file.is_file().then_some((slug, file))
-        })
-        .collect();
-    files.sort();
-    Ok(files)
-}
-
-/// The explanation of every hold of `booking_id` under `out` (one per
-/// county whose export has that booking id).
-pub fn explain(out: &Path, booking_id: &str) -> Result<String, ExplainError> {
-    let manifest_path = out.join("manifest.json");
-    let manifest: serde_json::Value = std::fs::read_to_string(&manifest_path)
-        .map_err(|e| e.to_string())
-        .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
-        .map_err(|message| ExplainError::Read {
-            path: manifest_path.clone(),
-            message: format!("{message} (is this a detainer-audit --out folder?)"),
-        })?;
-    let mut text = String::new();
-    for (slug, file) in county_files(out, "holds")? {
-        let values = scan(&file)?
-            .filter(col("booking_id").eq(lit(booking_id)))
-            .collect()
-            .map_err(read_err(&file))?;
-        if values.height() == 0 {
-            continue;
-        }
-        let Some(run) = county_run(&manifest, &slug) else {
-            return Err(ExplainError::Read {
-                path: manifest_path,
-                message: format!("no pipeline with slug `{slug}`"),
-            });
-        };
-        let hold = HoldRow {
-            county_name: values
-                .column("county_name")
-                .ok()
-                .and_then(|c| c.str().ok()?.get(0).map(str::to_string))
-                .unwrap_or_else(|| slug.clone()),
-            county: slug.clone(),
-            values,
-        };
-        let detainers_file = out
-            .join("hold_detainers")
-            .join(format!("county={slug}"))
-            .join("part-0.parquet");
-        let detainers = scan(&detainers_file)?
-            .filter(col("booking_id").eq(lit(booking_id)))
-            .collect()
-            .map_err(read_err(&detainers_file))?;
-        let member = class_member(out, &hold)?;
-        if !text.is_empty() {
-            text.push('\n');
-        }
-        describe(
-            &mut text,
-            booking_id,
-            &hold,
-            &detainers,
-            &run,
-            member.as_ref(),
-        );
-    }
-    if text.is_empty() {
-        return Err(ExplainError::NotFound {
-            out: out.to_path_buf(),
-        });
-    }
-    Ok(text)
-}
-
-/// The class-list row of the hold's person, when the hold is flagged:
-/// (flagged holds, days held, damages estimate).
-fn class_member(out: &Path, hold: &HoldRow) -> Result<Option<(i64, i64, f64)>, ExplainError> {
-    if hold.flag("flagged") != Some(true) {
-        return Ok(None);
-    }
-    let Some(key) = hold.text("person_key") else {
-        return Ok(None);
-    };
-    let path = out.join("class_members.parquet");
-    if !path.is_file() {
-        return Ok(None);
-    }
-    let df = scan(&path)?
-        .filter(
-            col("county")
-                .eq(lit(hold.county.as_str()))
-                .and(col("person_key").eq(lit(key.as_str()))),
-        )
-        .select([
-            col("flagged_holds"),
-            col("days_held"),
-            col("damages_estimate"),
-        ])
-        .collect()
-        .map_err(read_err(&path))?;
-    if df.height() == 0 {
-        return Ok(None);
-    }
-    let row = HoldRow {
-        county: String::new(),
-        county_name: String::new(),
-        values: df,
-    };
-    Ok(Some((
-        row.int("flagged_holds").unwrap_or(0),
-        row.int("days_held").unwrap_or(0),
-        row.float("damages_estimate").unwrap_or(0.0),
-    )))
-}
-
+/// A local time to the minute (`none` when there is none).
 fn local(t: Option<i64>, tz: &Tz) -> String {
     t.map_or_else(
         || "none".to_string(),
@@ -293,6 +23,7 @@ fn local(t: Option<i64>, tz: &Tz) -> String {
     )
 }
 
+/// Minutes, with days, hours and minutes when there are an hour or more.
 fn minutes_text(m: i64) -> String {
     let (d, h, min) = (m / 1440, m % 1440 / 60, m % 60);
     match (d, h) {
@@ -302,7 +33,8 @@ fn minutes_text(m: i64) -> String {
     }
 }
 
-fn describe(
+/// Appends the plain-words explanation of one hold to `text`.
+pub(super) fn describe(
     text: &mut String,
     booking_id: &str,
     h: &HoldRow,

@@ -1,0 +1,266 @@
+//! One county's work once its files are staged: the rules applied, the raw
+//! text of rows the rules rejected read back, every reject gathered into one
+//! table, and each input file's rows reconciled (`rows_in = rows_used +
+//! rows_rejected`). Also the [`County`] this hands on to the outputs, the
+//! private work folder, and the errors of the whole processing.
+
+use crate::config::Pipeline;
+use crate::ingest::{self, rejects_frame, IngestError, Reject, Staged};
+use crate::audit::{self, Audit, AuditError};
+use polars::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// Why the pipelines could not be processed.
+#[derive(Debug, thiserror::Error)]
+pub enum ProcessError {
+    // Transparent: the inner error's message and cause chain are the whole
+    // story (with a message of their own, every cause printed twice).
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    #[error(transparent)]
+    Audit(#[from] AuditError),
+    #[error("{}: cannot create a work folder: {source}", path.display())]
+    Work {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}: while gathering rejects: {source}", pipeline.display())]
+    Rejects {
+        pipeline: PathBuf,
+        #[source]
+        source: PolarsError,
+    },
+    #[error("{} problems while reading inputs:\n{}", .0.len(), .0.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))]
+    Many(Vec<IngestError>),
+}
+
+/// Row accounting of one input file.
+#[derive(Debug, Clone)]
+pub struct Reconciled {
+    pub table: String,
+    pub input: usize,
+    pub stats: ingest::FileStats,
+    pub rows_rejected: u64,
+    pub rejected_by_reason: BTreeMap<String, u64>,
+}
+
+impl Reconciled {
+    pub fn rows_used(&self) -> u64 {
+        self.stats.rows_in - self.rows_rejected
+    }
+}
+
+/// One pipeline processed.
+pub struct County {
+    /// Position of the pipeline among those given.
+    pub index: usize,
+    pub pipeline: Pipeline,
+    pub audit: Audit,
+    /// Every rejected row of the county, sorted, in the `rejects/` schema.
+    pub rejects: DataFrame,
+    pub files: Vec<Reconciled>,
+}
+
+/// A private folder removed when dropped.
+pub struct WorkDir(pub PathBuf);
+
+impl WorkDir {
+    pub fn new(near: &Path) -> Result<WorkDir, ProcessError> {
+        let path = near.join(format!(".detainer-audit-work-{}", std::process::id()));
+        std::fs::create_dir_all(&path).map_err(|source| ProcessError::Work {
+            path: path.clone(),
+            source,
+        })?;
+        // Staged rows and outputs being written hold names: only the owner
+        // may enter the folder, so no file is readable by others even before
+        // its own permissions are narrowed to 0600.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700)).map_err(
+                |source| ProcessError::Work {
+                    path: path.clone(),
+                    source,
+                },
+            )?;
+        }
+        Ok(WorkDir(path))
+    }
+}
+
+impl Drop for WorkDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Audits one county from its staged files.
+pub(crate) fn audit_staged(
+    p: Pipeline,
+    mut staged: Vec<Staged>,
+    work: &Path,
+    index: usize,
+    budget: &ingest::MemoryBudget,
+) -> Result<County, ProcessError> {
+    // Files in the order of the pipeline's inputs and of their names, however
+    // the workers finished them.
+    staged.sort_by(|a, b| (a.input, &a.stats.path).cmp(&(b.input, &b.stats.path)));
+    let scratch = audit::Scratch::new(work, format!("county{index:04}"), budget);
+    let audit = crate::progress::step("rules", || audit::audit(&p, &staged, &scratch))?;
+    let rule_rejects =
+        crate::progress::step("fill raw", || fill_raw(&p, &staged, audit.rejects.clone()))?;
+    let rejects = crate::progress::step("gather rejects", || {
+        gather_rejects(&p, &staged, &rule_rejects)
+    })
+    .map_err(|source| ProcessError::Rejects {
+        pipeline: p.file.clone(),
+        source,
+    })?;
+    let files = reconcile(&staged, &rejects).map_err(|source| ProcessError::Rejects {
+        pipeline: p.file.clone(),
+        source,
+    })?;
+    Ok(County {
+        index,
+        pipeline: p,
+        audit,
+        rejects,
+        files,
+    })
+}
+
+/// Reads back the raw values of rows rejected by the rules.
+fn fill_raw(
+    p: &Pipeline,
+    staged: &[Staged],
+    mut rejects: Vec<Reject>,
+) -> Result<Vec<Reject>, IngestError> {
+    let mut wanted: BTreeMap<(usize, usize), BTreeSet<i64>> = BTreeMap::new();
+    let find = |r: &Reject| {
+        staged
+            .iter()
+            .position(|s| s.table == r.table && s.stats.display == r.source_file)
+    };
+    for r in &rejects {
+        if let Some(si) = find(r) {
+            wanted
+                .entry((si, staged[si].input))
+                .or_default()
+                .insert(r.source_row);
+        }
+    }
+    let mut raw: BTreeMap<usize, std::collections::HashMap<i64, String>> = BTreeMap::new();
+    for ((si, ii), rows) in wanted {
+        raw.insert(
+            si,
+            ingest::raw_values(
+                &p.inputs[ii],
+                &staged[si].stats.path,
+                &rows,
+                staged[si].offsets.as_deref().map(Vec::as_slice),
+            )?,
+        );
+    }
+    for r in &mut rejects {
+        if let Some(v) = find(r).and_then(|si| raw.get(&si)?.get(&r.source_row)) {
+            r.raw = v.clone();
+        }
+    }
+    Ok(rejects)
+}
+
+/// Every rejected row of the county, from staging and from the rules, in
+/// the `rejects/` schema and order.
+fn gather_rejects(p: &Pipeline, staged: &[Staged], rule: &[Reject]) -> PolarsResult<DataFrame> {
+    let mut parts = vec![rejects_frame(rule)?.lazy()];
+    for s in staged {
+        parts.push(s.rejects.scan()?);
+    }
+    concat(parts, UnionArgs::default())?
+        .with_columns([
+            lit(p.slug.as_str()).alias("county"),
+            lit(p.county.as_str()).alias("county_name"),
+        ])
+        .select([
+            col("county"),
+            col("county_name"),
+            col("table"),
+            col(ingest::SOURCE_FILE),
+            col(ingest::SOURCE_ROW),
+            col(ingest::SOURCE_LINE),
+            col("reason"),
+            col("detail"),
+            col("raw"),
+        ])
+        .sort(
+            ["table", ingest::SOURCE_FILE, ingest::SOURCE_ROW, "reason"],
+            SortMultipleOptions::default().with_maintain_order(true),
+        )
+        .collect_with_engine(Engine::Streaming)
+        .map(|r| r.unwrap_single())
+}
+
+/// Rows rejected per input file, by reason, for the manifest and `check`.
+fn reconcile(staged: &[Staged], rejects: &DataFrame) -> PolarsResult<Vec<Reconciled>> {
+    let counts = rejects
+        .clone()
+        .lazy()
+        .group_by([col("table"), col(ingest::SOURCE_FILE), col("reason")])
+        .agg([len().alias("n")])
+        .collect_with_engine(Engine::Streaming)?
+        .unwrap_single();
+    let tables = crate::audit::frame::strs(&counts, "table")?;
+    let files = crate::audit::frame::strs(&counts, ingest::SOURCE_FILE)?;
+    let reasons = crate::audit::frame::strs(&counts, "reason")?;
+    let n = counts.column("n")?.cast(&DataType::Int64)?;
+    let n: Vec<i64> = n.i64()?.iter().map(|v| v.unwrap_or(0)).collect();
+    Ok(staged
+        .iter()
+        .map(|s| {
+            let mut by_reason = BTreeMap::new();
+            for i in 0..counts.height() {
+                if tables[i].as_deref() == Some(s.table.name())
+                    && files[i].as_deref() == Some(s.stats.display.as_str())
+                {
+                    *by_reason
+                        .entry(reasons[i].clone().unwrap_or_default())
+                        .or_default() += n[i] as u64;
+                }
+            }
+            Reconciled {
+                table: s.table.name().to_string(),
+                input: s.input,
+                stats: s.stats.clone(),
+                rows_rejected: by_reason.values().sum(),
+                rejected_by_reason: by_reason,
+            }
+        })
+        .collect())
+}
+
+/// Inputs whose share of rejected rows passed `rules.max_reject_rate`.
+pub fn over_reject_rate(c: &County) -> Vec<String> {
+    let mut by_input: BTreeMap<usize, (u64, u64)> = BTreeMap::new();
+    for f in &c.files {
+        let e = by_input.entry(f.input).or_default();
+        e.0 += f.stats.rows_in;
+        e.1 += f.rows_rejected;
+    }
+    by_input
+        .into_iter()
+        .filter(|(_, (rows, rej))| *rows > 0 && (*rej as f64 / *rows as f64) > c.pipeline.rules.max_reject_rate)
+        .map(|(i, (rows, rej))| {
+            let input = &c.pipeline.inputs[i];
+            format!(
+                "{}: inputs[{i}] ({}, {}): {rej} of {rows} rows rejected ({:.2}%), above max_reject_rate {:.2}%",
+                c.pipeline.file.display(),
+                input.table,
+                input.pattern,
+                100.0 * rej as f64 / rows as f64,
+                100.0 * c.pipeline.rules.max_reject_rate
+            )
+        })
+        .collect()
+}
