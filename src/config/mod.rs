@@ -390,20 +390,24 @@ impl<'a> Checker<'a> {
 
     fn all_unknown_keys(&mut self) {
         let doc = self.doc;
-        self.unknown_keys(doc, raw::TOP_KEYS, "");
+        self.unknown_keys(doc, raw::allowed::<RawPipeline>(), "");
         for (key, value) in doc.iter() {
             match (key.get_ref().as_ref(), value.get_ref()) {
                 ("rules", DeValue::Table(rules)) => {
-                    self.unknown_keys(rules, raw::RULES_KEYS, "rules.");
+                    self.unknown_keys(rules, raw::allowed::<raw::RawRules>(), "rules.");
                     for (k, v) in rules.iter() {
                         if let ("damages", DeValue::Table(d)) = (k.get_ref().as_ref(), v.get_ref())
                         {
-                            self.unknown_keys(d, raw::DAMAGES_KEYS, "rules.damages.");
+                            self.unknown_keys(
+                                d,
+                                raw::allowed::<raw::RawDamages>(),
+                                "rules.damages.",
+                            );
                         }
                     }
                 }
                 ("class", DeValue::Table(class)) => {
-                    self.unknown_keys(class, raw::CLASS_KEYS, "class.");
+                    self.unknown_keys(class, raw::allowed::<raw::RawClass>(), "class.");
                     for (k, v) in class.iter() {
                         if let ("subclasses", DeValue::Array(items)) =
                             (k.get_ref().as_ref(), v.get_ref())
@@ -411,7 +415,11 @@ impl<'a> Checker<'a> {
                             for (i, item) in items.iter().enumerate() {
                                 if let DeValue::Table(t) = item.get_ref() {
                                     let prefix = format!("class.subclasses[{i}].");
-                                    self.unknown_keys(t, raw::SUBCLASS_KEYS, &prefix);
+                                    self.unknown_keys(
+                                        t,
+                                        raw::allowed::<raw::RawSubclass>(),
+                                        &prefix,
+                                    );
                                 }
                             }
                         }
@@ -420,7 +428,11 @@ impl<'a> Checker<'a> {
                 ("inputs", DeValue::Array(items)) => {
                     for (i, item) in items.iter().enumerate() {
                         if let DeValue::Table(t) = item.get_ref() {
-                            self.unknown_keys(t, raw::INPUT_KEYS, &format!("inputs[{i}]."));
+                            self.unknown_keys(
+                                t,
+                                raw::allowed::<RawInput>(),
+                                &format!("inputs[{i}]."),
+                            );
                         }
                     }
                 }
