@@ -5,6 +5,7 @@
 //! with the file, line, column and key at fault, so an analyst fixes them all
 //! in one pass. No data file is opened here beyond expanding path globs.
 
+mod defaults;
 mod raw;
 
 use crate::model::{self, DateOnly, Kind, Table};
@@ -196,17 +197,9 @@ pub struct ColumnMap {
     pub formats: Vec<String>,
 }
 
-/// Formats tried when a pipeline gives none for a datetime field.
-pub const DEFAULT_DATETIME_FORMATS: &[&str] = &[
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%dT%H:%M",
-    "%Y-%m-%d",
-];
-pub const DEFAULT_DATE_FORMATS: &[&str] = &["%Y-%m-%d"];
-
-const DEFAULT_NULLS: &[&str] = &[""];
+pub use defaults::{
+    DATETIME_FORMATS as DEFAULT_DATETIME_FORMATS, DATE_FORMATS as DEFAULT_DATE_FORMATS,
+};
 
 /// Expands the command line's PIPELINE arguments: a directory stands for
 /// every `*.toml` in it, sorted by name.
@@ -611,15 +604,14 @@ fn validate(c: &mut Checker, raw: RawPipeline) -> Option<Pipeline> {
 
     // [rules]
     let r = &raw.rules;
-    let since = day(c, &[Key("rules"), Key("since")], &r.since)
-        .unwrap_or(NaiveDate::from_ymd_opt(2011, 1, 1).expect("2011-01-01 exists"));
+    let since = day(c, &[Key("rules"), Key("since")], &r.since).unwrap_or(defaults::SINCE);
     let until = day(c, &[Key("rules"), Key("until")], &r.until);
     if let Some(u) = until {
         if u < since {
             c.report(&[Key("rules"), Key("until")], "`until` is before `since`");
         }
     }
-    let grace_minutes = r.grace_minutes.unwrap_or(0);
+    let grace_minutes = r.grace_minutes.unwrap_or(defaults::GRACE_MINUTES);
     if grace_minutes < 0 {
         c.report(
             &[Key("rules"), Key("grace_minutes")],
@@ -644,17 +636,18 @@ fn validate(c: &mut Checker, raw: RawPipeline) -> Option<Pipeline> {
             ),
         }
     }
-    let (per_day, cap) = match &r.damages {
-        Some(d) => (d.per_day.unwrap_or(1000.0), d.cap.unwrap_or(25000.0)),
-        None => (1000.0, 25000.0),
-    };
+    let damages = r.damages.as_ref();
+    let per_day = damages
+        .and_then(|d| d.per_day)
+        .unwrap_or(defaults::DAMAGES_PER_DAY);
+    let cap = damages.and_then(|d| d.cap).unwrap_or(defaults::DAMAGES_CAP);
     if per_day < 0.0 || cap < 0.0 {
         c.report(
             &[Key("rules"), Key("damages")],
             "damages cannot be negative",
         );
     }
-    let max_reject_rate = r.max_reject_rate.unwrap_or(0.01);
+    let max_reject_rate = r.max_reject_rate.unwrap_or(defaults::MAX_REJECT_RATE);
     if !(0.0..=1.0).contains(&max_reject_rate) {
         c.report(
             &[Key("rules"), Key("max_reject_rate")],
@@ -664,7 +657,7 @@ fn validate(c: &mut Checker, raw: RawPipeline) -> Option<Pipeline> {
     let missing_warrant = r
         .missing_warrant
         .clone()
-        .unwrap_or_else(|| "unknown".into());
+        .unwrap_or_else(|| defaults::MISSING_WARRANT.to_string());
     if !["unknown", "none", "administrative"].contains(&missing_warrant.as_str()) {
         c.report(
             &[Key("rules"), Key("missing_warrant")],
@@ -672,7 +665,7 @@ fn validate(c: &mut Checker, raw: RawPipeline) -> Option<Pipeline> {
         );
     }
 
-    let name_similarity = r.name_similarity.unwrap_or(0.9);
+    let name_similarity = r.name_similarity.unwrap_or(defaults::NAME_SIMILARITY);
     if !(0.0..=1.0).contains(&name_similarity) {
         c.report(
             &[Key("rules"), Key("name_similarity")],
@@ -731,8 +724,12 @@ fn validate(c: &mut Checker, raw: RawPipeline) -> Option<Pipeline> {
     let class = Class {
         from: class_from,
         to: class_to,
-        min_hold_minutes: rc.min_hold_minutes.unwrap_or(0),
-        exclude_final_order: rc.exclude_final_order.unwrap_or(false),
+        min_hold_minutes: rc
+            .min_hold_minutes
+            .unwrap_or(defaults::CLASS_MIN_HOLD_MINUTES),
+        exclude_final_order: rc
+            .exclude_final_order
+            .unwrap_or(defaults::CLASS_EXCLUDE_FINAL_ORDER),
         subclasses,
     };
 
@@ -840,18 +837,11 @@ fn validate_input(c: &mut Checker, base: &Path, i: usize, ri: &RawInput) -> Opti
             ),
         );
     }
-    // Without `format`, the extension of the path decides.
-    let by_extension = || {
-        let ext = Path::new(&ri.path)
-            .extension()
-            .map(|e| e.to_string_lossy().to_lowercase());
-        match ext.as_deref() {
-            Some("xlsx" | "xlsm" | "xls") => "xlsx",
-            Some("parquet" | "pq") => "parquet",
-            _ => "csv",
-        }
-    };
-    let format = match ri.format.as_deref().unwrap_or_else(by_extension) {
+    let format = match ri
+        .format
+        .as_deref()
+        .unwrap_or_else(|| defaults::format_by_extension(&ri.path))
+    {
         "csv" => Some(Format::Csv),
         "xlsx" => Some(Format::Xlsx),
         "parquet" => Some(Format::Parquet),
@@ -864,7 +854,7 @@ fn validate_input(c: &mut Checker, base: &Path, i: usize, ri: &RawInput) -> Opti
         }
     };
     let delimiter = match ri.delimiter.as_deref() {
-        None => Some(b','),
+        None => Some(defaults::DELIMITER),
         Some("\\t") | Some("tab") => Some(b'\t'),
         Some(d) if d.len() == 1 => Some(d.as_bytes()[0]),
         Some(d) => {
@@ -876,7 +866,7 @@ fn validate_input(c: &mut Checker, base: &Path, i: usize, ri: &RawInput) -> Opti
         }
     };
     let encoding = match ri.encoding.as_deref().map(|e| e.to_lowercase()) {
-        None => Some(Encoding::Utf8),
+        None => Some(defaults::ENCODING),
         Some(e) if e == "utf-8" || e == "utf8" => Some(Encoding::Utf8),
         Some(e) if e == "windows-1252" || e == "cp1252" => Some(Encoding::Windows1252),
         Some(e) => {
@@ -954,11 +944,14 @@ fn validate_input(c: &mut Checker, base: &Path, i: usize, ri: &RawInput) -> Opti
                 Some(RawFormats::One(s)) => vec![s.clone()],
                 Some(RawFormats::Many(v)) => v.clone(),
                 None => match field.kind {
-                    Kind::DateTime => DEFAULT_DATETIME_FORMATS
+                    Kind::DateTime => defaults::DATETIME_FORMATS
                         .iter()
                         .map(|s| s.to_string())
                         .collect(),
-                    Kind::Date => DEFAULT_DATE_FORMATS.iter().map(|s| s.to_string()).collect(),
+                    Kind::Date => defaults::DATE_FORMATS
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect(),
                     _ => Vec::new(),
                 },
             };
@@ -1025,11 +1018,13 @@ fn validate_input(c: &mut Checker, base: &Path, i: usize, ri: &RawInput) -> Opti
         delimiter: delimiter?,
         encoding: encoding?,
         sheet: ri.sheet.clone(),
-        skip_rows: ri.skip_rows.unwrap_or(0),
-        null_values: ri
-            .null_values
-            .clone()
-            .unwrap_or_else(|| DEFAULT_NULLS.iter().map(|s| s.to_string()).collect()),
+        skip_rows: ri.skip_rows.unwrap_or(defaults::SKIP_ROWS),
+        null_values: ri.null_values.clone().unwrap_or_else(|| {
+            defaults::NULL_VALUES
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+        }),
         columns,
     })
 }
