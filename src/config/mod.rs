@@ -7,6 +7,8 @@
 
 mod defaults;
 mod raw;
+mod slug;
+mod suggest;
 
 use crate::model::{self, DateOnly, Kind, Table};
 use chrono::{NaiveDate, NaiveDateTime, TimeZone};
@@ -200,6 +202,9 @@ pub struct ColumnMap {
 pub use defaults::{
     DATETIME_FORMATS as DEFAULT_DATETIME_FORMATS, DATE_FORMATS as DEFAULT_DATE_FORMATS,
 };
+pub use slug::slugify;
+use suggest::did_you_mean;
+pub use suggest::suggest;
 
 /// Expands the command line's PIPELINE arguments: a directory stands for
 /// every `*.toml` in it, sorted by name.
@@ -367,9 +372,7 @@ impl<'a> Checker<'a> {
             if !known.contains(&k) {
                 self.unknown
                     .push(key.span().start..value.span().end.max(key.span().end));
-                let hint = suggest(k, known)
-                    .map(|s| format!(" (did you mean `{s}`?)"))
-                    .unwrap_or_default();
+                let hint = did_you_mean(k, known);
                 let (line, col) = line_col(self.text, key.span().start);
                 self.problems.push(Problem {
                     file: self.file.to_path_buf(),
@@ -433,43 +436,6 @@ impl<'a> Checker<'a> {
             }
         }
     }
-}
-
-/// The closest allowed name to a misspelled one, if any is close.
-pub fn suggest<'k>(wrong: &str, allowed: &[&'k str]) -> Option<&'k str> {
-    allowed
-        .iter()
-        .map(|a| (edit_distance(&wrong.to_lowercase(), &a.to_lowercase()), *a))
-        .filter(|(d, a)| *d <= 2.max(a.len() / 3))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, a)| a)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
-/// Lower-case ASCII slug of a county name: `San Luis Obispo` → `san-luis-obispo`.
-pub fn slugify(name: &str) -> String {
-    let mut slug = String::new();
-    for c in name.chars().map(crate::rules::person::fold_accent) {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c.to_ascii_lowercase());
-        } else if !slug.is_empty() && !slug.ends_with('-') {
-            slug.push('-');
-        }
-    }
-    slug.trim_end_matches('-').to_string()
 }
 
 /// Parses a local datetime written in a pipeline file (`as_of`).
@@ -746,9 +712,7 @@ fn validate(c: &mut Checker, raw: RawPipeline) -> Option<Pipeline> {
             Some(cats) => {
                 for (code, cat) in map {
                     if !cats.contains(&cat.as_str()) {
-                        let hint = suggest(cat, cats)
-                            .map(|s| format!(" (did you mean `{s}`?)"))
-                            .unwrap_or_default();
+                        let hint = did_you_mean(cat, cats);
                         c.report(
                             &[Key("codes"), Key(field), Key(code)],
                             format!(
@@ -913,9 +877,7 @@ fn validate_input(c: &mut Checker, base: &Path, i: usize, ri: &RawInput) -> Opti
         for (name, col) in &ri.columns {
             let Some(field) = table.field(name) else {
                 let names: Vec<&str> = table.fields().iter().map(|f| f.name).collect();
-                let hint = suggest(name, &names)
-                    .map(|s| format!(" (did you mean `{s}`?)"))
-                    .unwrap_or_default();
+                let hint = did_you_mean(name, &names);
                 c.report(
                     &[Key("inputs"), Index(i), Key("columns"), Key(name)],
                     format!(
@@ -1199,20 +1161,5 @@ lodged_at = "LODGED"
         let err = load_all(&[f]).unwrap_err();
         let keys: Vec<&str> = err.0.iter().map(|p| p.key.as_str()).collect();
         assert_eq!(keys, ["rules.since", "class.to"], "{err}");
-    }
-
-    #[test]
-    fn slugs_are_ascii() {
-        assert_eq!(slugify("Los Angeles"), "los-angeles");
-        assert_eq!(slugify(" Doña Ana "), "dona-ana");
-    }
-
-    #[test]
-    fn suggestions_only_for_close_names() {
-        assert_eq!(
-            suggest("bookd_at", &["booked_at", "facility"]),
-            Some("booked_at")
-        );
-        assert_eq!(suggest("zzz", &["booked_at", "facility"]), None);
     }
 }
