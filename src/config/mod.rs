@@ -6,6 +6,7 @@
 //! in one pass. No data file is opened here beyond expanding path globs.
 
 mod defaults;
+mod locate;
 mod raw;
 mod slug;
 mod suggest;
@@ -17,7 +18,7 @@ use raw::{RawColumn, RawFormats, RawInput, RawPipeline};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use toml::de::{DeTable, DeValue};
+use toml::de::DeTable;
 
 /// One problem in one pipeline file.
 #[derive(Debug, Clone, PartialEq)]
@@ -202,6 +203,7 @@ pub struct ColumnMap {
 pub use defaults::{
     DATETIME_FORMATS as DEFAULT_DATETIME_FORMATS, DATE_FORMATS as DEFAULT_DATE_FORMATS,
 };
+use locate::{line_col, Checker, Seg};
 pub use slug::slugify;
 use suggest::did_you_mean;
 pub use suggest::suggest;
@@ -282,162 +284,6 @@ fn problem(file: &Path, at: Option<(usize, usize)>, key: &str, message: &str) ->
     }
 }
 
-/// 1-based line and column of a byte offset.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-    (line, col)
-}
-
-/// One pipeline file: its text, its spanned tree for locating keys, and the
-/// problems found so far.
-struct Checker<'a> {
-    file: &'a Path,
-    text: &'a str,
-    doc: &'a DeTable<'a>,
-    problems: Vec<Problem>,
-    /// Byte ranges of unknown keys with their values, blanked out so that
-    /// the rest of the file can still be checked in the same pass.
-    unknown: Vec<std::ops::Range<usize>>,
-}
-
-#[derive(Clone, Copy)]
-enum Seg<'s> {
-    Key(&'s str),
-    Index(usize),
-}
-
-impl<'a> Checker<'a> {
-    /// Where a key path sits in the file: the key itself when it exists,
-    /// else its nearest parent that does.
-    fn locate(&self, path: &[Seg]) -> Option<(usize, usize)> {
-        let mut table: &DeTable = self.doc;
-        let mut array: Option<&[toml::Spanned<DeValue>]> = None;
-        let mut best = None;
-        for seg in path {
-            let value = match (*seg, array) {
-                (Seg::Index(i), Some(items)) => items.get(i),
-                (Seg::Key(k), None) => {
-                    let found = table.iter().find(|(key, _)| key.get_ref().as_ref() == k);
-                    if let Some((key, _)) = found {
-                        best = Some(key.span().start);
-                    }
-                    found.map(|(_, v)| v)
-                }
-                _ => None,
-            };
-            let Some(value) = value else { break };
-            if matches!(seg, Seg::Index(_)) {
-                best = Some(value.span().start);
-            }
-            match value.get_ref() {
-                DeValue::Table(t) => {
-                    table = t;
-                    array = None;
-                }
-                DeValue::Array(a) => array = Some(a),
-                _ => break,
-            }
-        }
-        best.map(|o| line_col(self.text, o))
-    }
-
-    fn report(&mut self, path: &[Seg], message: impl Into<String>) {
-        let at = self.locate(path);
-        let key = path.iter().fold(String::new(), |mut acc, seg| {
-            match seg {
-                Seg::Key(k) => {
-                    if !acc.is_empty() {
-                        acc.push('.');
-                    }
-                    acc.push_str(k);
-                }
-                Seg::Index(i) => acc.push_str(&format!("[{i}]")),
-            }
-            acc
-        });
-        self.problems.push(Problem {
-            file: self.file.to_path_buf(),
-            at,
-            key,
-            message: message.into(),
-        });
-    }
-
-    /// Reports every key of a fixed-shape table that is not in `known`.
-    fn unknown_keys(&mut self, table: &DeTable, known: &[&str], prefix: &str) {
-        for (key, value) in table.iter() {
-            let k = key.get_ref().as_ref();
-            if !known.contains(&k) {
-                self.unknown
-                    .push(key.span().start..value.span().end.max(key.span().end));
-                let hint = did_you_mean(k, known);
-                let (line, col) = line_col(self.text, key.span().start);
-                self.problems.push(Problem {
-                    file: self.file.to_path_buf(),
-                    at: Some((line, col)),
-                    key: format!("{prefix}{k}"),
-                    message: format!("unknown key{hint}; allowed here: {}", known.join(", ")),
-                });
-            }
-        }
-    }
-
-    fn all_unknown_keys(&mut self) {
-        let doc = self.doc;
-        self.unknown_keys(doc, raw::allowed::<RawPipeline>(), "");
-        for (key, value) in doc.iter() {
-            match (key.get_ref().as_ref(), value.get_ref()) {
-                ("rules", DeValue::Table(rules)) => {
-                    self.unknown_keys(rules, raw::allowed::<raw::RawRules>(), "rules.");
-                    for (k, v) in rules.iter() {
-                        if let ("damages", DeValue::Table(d)) = (k.get_ref().as_ref(), v.get_ref())
-                        {
-                            self.unknown_keys(
-                                d,
-                                raw::allowed::<raw::RawDamages>(),
-                                "rules.damages.",
-                            );
-                        }
-                    }
-                }
-                ("class", DeValue::Table(class)) => {
-                    self.unknown_keys(class, raw::allowed::<raw::RawClass>(), "class.");
-                    for (k, v) in class.iter() {
-                        if let ("subclasses", DeValue::Array(items)) =
-                            (k.get_ref().as_ref(), v.get_ref())
-                        {
-                            for (i, item) in items.iter().enumerate() {
-                                if let DeValue::Table(t) = item.get_ref() {
-                                    let prefix = format!("class.subclasses[{i}].");
-                                    self.unknown_keys(
-                                        t,
-                                        raw::allowed::<raw::RawSubclass>(),
-                                        &prefix,
-                                    );
-                                }
-                            }
-                        }
-                    }
-                }
-                ("inputs", DeValue::Array(items)) => {
-                    for (i, item) in items.iter().enumerate() {
-                        if let DeValue::Table(t) = item.get_ref() {
-                            self.unknown_keys(
-                                t,
-                                raw::allowed::<RawInput>(),
-                                &format!("inputs[{i}]."),
-                            );
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-}
-
 /// Parses a local datetime written in a pipeline file (`as_of`).
 fn parse_local_datetime(s: &str) -> Option<NaiveDateTime> {
     [
@@ -475,25 +321,11 @@ fn load(file: &Path) -> Result<Pipeline, Vec<Problem>> {
         vec![problem(file, at, "", e.message())]
     })?;
     let doc = doc.into_inner();
-    let mut checker = Checker {
-        file,
-        text: &text,
-        doc: &doc,
-        problems: Vec::new(),
-        unknown: Vec::new(),
-    };
+    let mut checker = Checker::new(file, &text, &doc);
     checker.all_unknown_keys();
     // With unknown keys blanked out (same lines and columns), serde and the
     // semantic checks still run, so every problem is reported at once.
-    let mut checked = text.clone().into_bytes();
-    for r in &checker.unknown {
-        for b in &mut checked[r.start.min(text.len())..r.end.min(text.len())] {
-            if *b != b'\n' {
-                *b = b' ';
-            }
-        }
-    }
-    let checked = String::from_utf8_lossy(&checked).into_owned();
+    let checked = checker.without_unknown_keys();
     let raw: RawPipeline = match toml::from_str(&checked) {
         Ok(raw) => raw,
         Err(e) => {
