@@ -5,7 +5,7 @@
 
 use super::locate::{line_col, Checker};
 use super::raw::RawPipeline;
-use super::validate;
+use super::validate::validate;
 use super::{ConfigErrors, Pipeline, Problem};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
