@@ -1,9 +1,23 @@
 //! Pipeline files (docs/PIPELINE_FILES.md): read, check and turn into a
-//! typed [`Pipeline`].
+//! typed [`Pipeline`], one per county export.
 //!
 //! Every problem of every file is collected before anything is reported, each
 //! with the file, line, column and key at fault, so an analyst fixes them all
 //! in one pass. No data file is opened here beyond expanding path globs.
+//!
+//! This file holds the validated types the rest of the tool reads. A file
+//! goes through the others in this order:
+//!
+//! - `load`: the command line's arguments expanded to files, each file read
+//!   and parsed as TOML, and the problems of all files gathered;
+//! - `locate`: the keys no struct accepts, reported all at once, and the
+//!   line and column of any key path, for every problem;
+//! - `raw`: the serde mirror of the TOML, and the keys each table allows,
+//!   taken from its struct;
+//! - `validate` and `validate_input`: raw values checked and turned into a
+//!   [`Pipeline`], absent keys taking their value from `defaults`;
+//! - `suggest` ("did you mean") and `slug` (a county's folder name) serve
+//!   the others and callers outside.
 
 mod defaults;
 mod load;
@@ -11,8 +25,18 @@ mod locate;
 mod raw;
 mod slug;
 mod suggest;
+#[cfg(test)]
+mod tests;
 mod validate;
 mod validate_input;
+
+pub use defaults::{
+    DATETIME_FORMATS as DEFAULT_DATETIME_FORMATS, DATE_FORMATS as DEFAULT_DATE_FORMATS,
+};
+pub use load::{expand_arguments, load_all};
+pub use slug::slugify;
+pub use suggest::suggest;
+pub use validate_input::format_is_valid;
 
 use crate::model::{self, DateOnly, Table};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -199,186 +223,4 @@ pub struct ColumnMap {
     pub sources: Vec<String>,
     /// chrono formats tried in order (datetime and date fields).
     pub formats: Vec<String>,
-}
-
-pub use defaults::{
-    DATETIME_FORMATS as DEFAULT_DATETIME_FORMATS, DATE_FORMATS as DEFAULT_DATE_FORMATS,
-};
-pub use load::{expand_arguments, load_all};
-pub use slug::slugify;
-pub use suggest::suggest;
-pub use validate_input::format_is_valid;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::path::Path;
-
-    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-        let p = dir.join(name);
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-
-    const GOOD: &str = r#"
-county = "San Luis Obispo"
-state = "CA"
-timezone = "America/Los_Angeles"
-as_of = "2026-06-30T00:00:00"
-
-[rules]
-grace_minutes = 5
-date_only = { released_at = "end_of_day" }
-
-[[inputs]]
-table = "bookings"
-path = "data/b_*.csv"
-delimiter = ";"
-encoding = "windows-1252"
-[inputs.columns]
-booking_id = "BKG"
-booked_at = ["BDATE", "BTIME"]
-[inputs.formats]
-booked_at = ["%m/%d/%Y %H%M"]
-
-[[inputs]]
-table = "detainers"
-path = "data/d.csv"
-[inputs.columns]
-booking_id = "BKG"
-lodged_at = "LODGED"
-
-[codes.form]
-"I247A" = "I-247A"
-"#;
-
-    fn fixture_dir() -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("data")).unwrap();
-        for f in ["b_2019.csv", "b_2020.csv", "d.csv"] {
-            write(&dir.path().join("data"), f, "x\n");
-        }
-        dir
-    }
-
-    #[test]
-    fn a_good_file_becomes_a_plan() {
-        let dir = fixture_dir();
-        let f = write(dir.path(), "slo.toml", GOOD);
-        let p = load_all(&[f]).unwrap().remove(0);
-        assert_eq!(p.slug, "san-luis-obispo");
-        assert_eq!(p.inputs[0].files.len(), 2);
-        assert_eq!(p.inputs[0].delimiter, b';');
-        assert_eq!(p.inputs[0].encoding, Encoding::Windows1252);
-        assert_eq!(p.rules.grace_minutes, 5);
-        assert_eq!(p.rules.date_only("released_at"), DateOnly::EndOfDay);
-        assert_eq!(p.rules.date_only("lodged_at"), DateOnly::EndOfDay);
-        let booked = p.inputs[0]
-            .columns
-            .iter()
-            .find(|c| c.field.name == "booked_at")
-            .unwrap();
-        assert_eq!(booked.sources, vec!["BDATE", "BTIME"]);
-        assert_eq!(booked.formats, vec!["%m/%d/%Y %H%M"]);
-    }
-
-    #[test]
-    fn every_unknown_key_is_reported_with_its_line() {
-        let dir = fixture_dir();
-        let text = GOOD
-            .replace("grace_minutes = 5", "grace_minuts = 5")
-            .replace("delimiter = \";\"", "delimeter = \";\"");
-        let f = write(dir.path(), "slo.toml", &text);
-        let err = load_all(&[f]).unwrap_err();
-        assert_eq!(err.0.len(), 2, "{err}");
-        assert_eq!(err.0[0].key, "rules.grace_minuts");
-        assert_eq!(err.0[0].at, Some((8, 1)));
-        assert!(err.0[0].message.contains("did you mean `grace_minutes`"));
-        assert_eq!(err.0[1].key, "inputs[0].delimeter");
-        assert_eq!(err.0[1].at, Some((14, 1)));
-    }
-
-    #[test]
-    fn unknown_keys_and_other_problems_come_together() {
-        let dir = fixture_dir();
-        let text = GOOD
-            .replace("grace_minutes = 5", "grace_minuts = 5")
-            .replace("America/Los_Angeles", "Europe/Nowhere");
-        let f = write(dir.path(), "slo.toml", &text);
-        let err = load_all(&[f]).unwrap_err();
-        let keys: Vec<&str> = err.0.iter().map(|p| p.key.as_str()).collect();
-        assert_eq!(keys, ["timezone", "rules.grace_minuts"], "{err}");
-    }
-
-    #[test]
-    fn semantic_problems_of_all_files_are_collected() {
-        let dir = fixture_dir();
-        let bad = GOOD
-            .replace("America/Los_Angeles", "America/Los_Angles")
-            .replace("\"I-247A\"", "\"I-247Z\"")
-            .replace("data/d.csv", "data/missing_*.csv")
-            .replace("booking_id = \"BKG\"\nbooked_at", "booked_at");
-        let f1 = write(dir.path(), "a.toml", &bad);
-        let f2 = write(
-            dir.path(),
-            "b.toml",
-            &GOOD.replace("table = \"detainers\"", "table = \"detainer\""),
-        );
-        let err = load_all(&[f1.clone(), f2.clone()]).unwrap_err();
-        let text = err.to_string();
-        for needle in [
-            "a.toml:4:1: `timezone`",
-            "`codes.form.I247A`",
-            "matches no file",
-            "required field `booking_id` of bookings",
-            "b.toml:23:1: `inputs[1].table`",
-        ] {
-            assert!(text.contains(needle), "missing {needle:?} in\n{text}");
-        }
-    }
-
-    #[test]
-    fn as_of_in_the_dst_gap_is_an_error() {
-        let dir = fixture_dir();
-        let f = write(
-            dir.path(),
-            "slo.toml",
-            &GOOD.replace("2026-06-30T00:00:00", "2019-03-10T02:30:00"),
-        );
-        let err = load_all(&[f]).unwrap_err();
-        assert_eq!(err.0.len(), 1);
-        assert_eq!(err.0[0].key, "as_of");
-        assert!(err.0[0].message.contains("does not exist"));
-    }
-
-    #[test]
-    fn one_file_twice_for_one_table_is_an_error() {
-        let dir = fixture_dir();
-        let f = write(
-            dir.path(),
-            "slo.toml",
-            &GOOD.replace("path = \"data/d.csv\"", "path = \"data/*.csv\""),
-        );
-        // inputs[1] (detainers) now reads every csv; fine. Make it bookings.
-        let text = std::fs::read_to_string(&f)
-            .unwrap()
-            .replace("table = \"detainers\"", "table = \"bookings\"");
-        std::fs::write(&f, text).unwrap();
-        let err = load_all(&[f]).unwrap_err().to_string();
-        assert!(
-            err.contains("is already read as bookings by inputs[0]"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn malformed_days_name_their_key() {
-        let dir = fixture_dir();
-        let text = GOOD.replace("grace_minutes = 5", "since = \"2011-13-01\"")
-            + "[class]\nto = \"June 2019\"\n";
-        let f = write(dir.path(), "slo.toml", &text);
-        let err = load_all(&[f]).unwrap_err();
-        let keys: Vec<&str> = err.0.iter().map(|p| p.key.as_str()).collect();
-        assert_eq!(keys, ["rules.since", "class.to"], "{err}");
-    }
 }
