@@ -78,6 +78,8 @@ pub fn load_all(files: &[PathBuf]) -> Result<Vec<Pipeline>, ConfigErrors> {
     }
 }
 
+/// A problem found before a file could be walked key by key (reading,
+/// TOML syntax, serde), or one about a file as a whole.
 fn problem(file: &Path, at: Option<(usize, usize)>, key: &str, message: &str) -> Problem {
     Problem {
         file: file.to_path_buf(),

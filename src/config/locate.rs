@@ -6,7 +6,7 @@
 //! [`Checker`] carries one file through loading and validation and gathers
 //! its problems; `report` is how every check records one.
 
-use super::raw::{self, RawInput, RawPipeline};
+use super::raw::{allowed, RawClass, RawDamages, RawInput, RawPipeline, RawRules, RawSubclass};
 use super::suggest::did_you_mean;
 use super::Problem;
 use std::path::Path;
@@ -134,24 +134,20 @@ impl<'a> Checker<'a> {
     /// take names that validation checks against the canonical tables.
     pub(super) fn all_unknown_keys(&mut self) {
         let doc = self.doc;
-        self.unknown_keys(doc, raw::allowed::<RawPipeline>(), "");
+        self.unknown_keys(doc, allowed::<RawPipeline>(), "");
         for (key, value) in doc.iter() {
             match (key.get_ref().as_ref(), value.get_ref()) {
                 ("rules", DeValue::Table(rules)) => {
-                    self.unknown_keys(rules, raw::allowed::<raw::RawRules>(), "rules.");
+                    self.unknown_keys(rules, allowed::<RawRules>(), "rules.");
                     for (k, v) in rules.iter() {
                         if let ("damages", DeValue::Table(d)) = (k.get_ref().as_ref(), v.get_ref())
                         {
-                            self.unknown_keys(
-                                d,
-                                raw::allowed::<raw::RawDamages>(),
-                                "rules.damages.",
-                            );
+                            self.unknown_keys(d, allowed::<RawDamages>(), "rules.damages.");
                         }
                     }
                 }
                 ("class", DeValue::Table(class)) => {
-                    self.unknown_keys(class, raw::allowed::<raw::RawClass>(), "class.");
+                    self.unknown_keys(class, allowed::<RawClass>(), "class.");
                     for (k, v) in class.iter() {
                         if let ("subclasses", DeValue::Array(items)) =
                             (k.get_ref().as_ref(), v.get_ref())
@@ -159,11 +155,7 @@ impl<'a> Checker<'a> {
                             for (i, item) in items.iter().enumerate() {
                                 if let DeValue::Table(t) = item.get_ref() {
                                     let prefix = format!("class.subclasses[{i}].");
-                                    self.unknown_keys(
-                                        t,
-                                        raw::allowed::<raw::RawSubclass>(),
-                                        &prefix,
-                                    );
+                                    self.unknown_keys(t, allowed::<RawSubclass>(), &prefix);
                                 }
                             }
                         }
@@ -172,11 +164,7 @@ impl<'a> Checker<'a> {
                 ("inputs", DeValue::Array(items)) => {
                     for (i, item) in items.iter().enumerate() {
                         if let DeValue::Table(t) = item.get_ref() {
-                            self.unknown_keys(
-                                t,
-                                raw::allowed::<RawInput>(),
-                                &format!("inputs[{i}]."),
-                            );
+                            self.unknown_keys(t, allowed::<RawInput>(), &format!("inputs[{i}]."));
                         }
                     }
                 }

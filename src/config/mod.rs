@@ -5,8 +5,8 @@
 //! with the file, line, column and key at fault, so an analyst fixes them all
 //! in one pass. No data file is opened here beyond expanding path globs.
 //!
-//! This file holds the validated types the rest of the tool reads. A file
-//! goes through the others in this order:
+//! This file holds the validated types the rest of the tool reads; a
+//! pipeline file goes through the module's other files in this order:
 //!
 //! - `load`: the command line's arguments expanded to files, each file read
 //!   and parsed as TOML, and the problems of all files gathered;

@@ -1,6 +1,10 @@
 //! The pipeline file as written (docs/PIPELINE_FILES.md): serde types that
 //! mirror the TOML exactly. Nothing here is checked beyond its TOML type;
 //! validation turns these into a [`super::Pipeline`].
+//!
+//! Each struct is also the one list of the keys its table allows: `allowed`
+//! reads them from the struct's derived `Deserialize`, for reporting every
+//! unknown key of a file.
 
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use serde::Deserialize;
