@@ -1,7 +1,12 @@
 //! The pipeline file as written (docs/PIPELINE_FILES.md): serde types that
 //! mirror the TOML exactly. Nothing here is checked beyond its TOML type;
 //! validation turns these into a [`super::Pipeline`].
+//!
+//! Each struct is also the one list of the keys its table allows: `allowed`
+//! reads them from the struct's derived `Deserialize`, for reporting every
+//! unknown key of a file.
 
+use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -101,39 +106,99 @@ pub enum RawFormats {
     Many(Vec<String>),
 }
 
-/// The keys each fixed-shape table accepts, for reporting every unknown key
-/// of a file at once (serde stops at the first).
-pub const TOP_KEYS: &[&str] = &[
-    "county", "state", "timezone", "as_of", "rules", "inputs", "codes", "class",
-];
-pub const CLASS_KEYS: &[&str] = &[
-    "from",
-    "to",
-    "min_hold_minutes",
-    "exclude_final_order",
-    "subclasses",
-];
-pub const SUBCLASS_KEYS: &[&str] = &["name", "field", "equals"];
-pub const RULES_KEYS: &[&str] = &[
-    "since",
-    "until",
-    "grace_minutes",
-    "date_only",
-    "damages",
-    "max_reject_rate",
-    "missing_warrant",
-    "name_similarity",
-];
-pub const DAMAGES_KEYS: &[&str] = &["per_day", "cap"];
-pub const INPUT_KEYS: &[&str] = &[
-    "table",
-    "path",
-    "format",
-    "delimiter",
-    "encoding",
-    "sheet",
-    "skip_rows",
-    "null_values",
-    "columns",
-    "formats",
-];
+/// The keys a fixed-shape table of the file accepts, in the order its
+/// struct declares them: the serde field names of `T`, so a key added to a
+/// struct is allowed at once and messages list it where it was declared.
+/// Checking every key against these lists reports all unknown keys of a file
+/// at once, where serde stops at the first.
+pub fn allowed<T: DeserializeOwned>() -> &'static [&'static str] {
+    let mut fields = None;
+    // The derived `Deserialize` hands its field names to `deserialize_struct`
+    // before it reads anything; the error that follows is expected.
+    let _ = T::deserialize(FieldNames(&mut fields));
+    fields.expect("allowed keys are asked only of structs that derive Deserialize")
+}
+
+/// A deserializer that reads nothing: it only keeps the field names a
+/// derived `Deserialize` passes to `deserialize_struct`.
+struct FieldNames<'a>(&'a mut Option<&'static [&'static str]>);
+
+impl<'de> Deserializer<'de> for FieldNames<'_> {
+    type Error = serde::de::value::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+        Err(de::Error::custom("only a struct's field names are read"))
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        _visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        *self.0 = Some(fields);
+        Err(de::Error::custom("field names kept"))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map enum identifier ignored_any
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lists are the structs' fields, in declaration order: that order is
+    /// the one messages show ("allowed here: ...") and docs/PIPELINE_FILES.md
+    /// quotes.
+    #[test]
+    fn allowed_keys_are_the_fields_of_each_struct_in_order() {
+        assert_eq!(
+            allowed::<RawPipeline>(),
+            ["county", "state", "timezone", "as_of", "rules", "inputs", "codes", "class"]
+        );
+        assert_eq!(
+            allowed::<RawRules>(),
+            [
+                "since",
+                "until",
+                "grace_minutes",
+                "date_only",
+                "damages",
+                "max_reject_rate",
+                "missing_warrant",
+                "name_similarity",
+            ]
+        );
+        assert_eq!(allowed::<RawDamages>(), ["per_day", "cap"]);
+        assert_eq!(
+            allowed::<RawClass>(),
+            [
+                "from",
+                "to",
+                "min_hold_minutes",
+                "exclude_final_order",
+                "subclasses"
+            ]
+        );
+        assert_eq!(allowed::<RawSubclass>(), ["name", "field", "equals"]);
+        assert_eq!(
+            allowed::<RawInput>(),
+            [
+                "table",
+                "path",
+                "format",
+                "delimiter",
+                "encoding",
+                "sheet",
+                "skip_rows",
+                "null_values",
+                "columns",
+                "formats",
+            ]
+        );
+    }
+}
