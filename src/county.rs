@@ -4,9 +4,9 @@
 //! rows_rejected`). Also the [`County`] this hands on to the outputs, the
 //! private work folder, and the errors of the whole processing.
 
+use crate::audit::{self, Audit, AuditError};
 use crate::config::Pipeline;
 use crate::ingest::{self, rejects_frame, IngestError, Reject, Staged};
-use crate::audit::{self, Audit, AuditError};
 use polars::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
