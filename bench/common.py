@@ -373,7 +373,7 @@ SUMMARY_COLUMNS = [
 
 
 # ---------------------------------------------------------------------------
-# CSV headers (src/ingest/csv.rs): BOM skipped, preamble lines skipped,
+# CSV headers (src/ingest/source/csv.rs): BOM skipped, preamble lines skipped,
 # header names trimmed; a mapped column is found exactly, then ignoring
 # ASCII case.
 

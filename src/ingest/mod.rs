@@ -9,9 +9,7 @@
 //! memory) and lets every later stage scan typed, columnar data lazily
 //! instead of parsing text twice.
 
-mod csv;
 pub mod parse;
-mod records;
 pub mod source;
 mod store;
 
@@ -1093,7 +1091,7 @@ pub fn raw_values(
     // A CSV file staged with its row offsets: read just those rows.
     if let Some(offsets) = offsets {
         let mut header = None;
-        let mut records = csv::RecordsAt::open(path, input)?;
+        let mut records = source::csv::RecordsAt::open(path, input)?;
         for &row in rows {
             let Some(&offset) = usize::try_from(row - 1).ok().and_then(|i| offsets.get(i)) else {
                 continue;

@@ -10,9 +10,9 @@
 #[cfg(test)]
 use super::records::OwnedRecord;
 use super::records::{RawRecord, RecordReader};
-use super::source::{Fields, Record};
-use super::IngestError;
+use super::{Fields, Record};
 use crate::config::{Encoding, Input};
+use crate::ingest::IngestError;
 use std::borrow::Cow;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
