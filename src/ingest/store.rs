@@ -114,7 +114,7 @@ impl StagedData {
     pub fn scan(&self) -> PolarsResult<LazyFrame> {
         match self {
             StagedData::Memory(df, _) => Ok(df.clone().lazy()),
-            StagedData::File(path) => super::scan_staged(path),
+            StagedData::File(path) => scan_staged(path),
         }
     }
 
@@ -139,7 +139,7 @@ pub struct StagedSink {
 /// Where a sink's rows are so far.
 enum Kept {
     Memory(DataFrame, Reservation),
-    File(super::StagedWriter),
+    File(StagedWriter),
 }
 
 impl StagedSink {
@@ -170,7 +170,7 @@ impl StagedSink {
             }
         };
         // Over budget: to disk, with what was kept so far, then this batch.
-        let mut writer = super::batched_writer(&self.path, &self.schema)?;
+        let mut writer = batched_writer(&self.path, &self.schema)?;
         if rows.height() > 0 {
             writer.write_batch(rows).map_err(stage)?;
         }
@@ -193,6 +193,47 @@ impl StagedSink {
             Kept::Memory(rows, reservation) => Ok(StagedData::Memory(rows, Arc::new(reservation))),
         }
     }
+}
+
+/// Writer of a staged file: Arrow IPC, uncompressed.
+type StagedWriter = polars::io::ipc::BatchedWriter<std::fs::File>;
+
+fn batched_writer(path: &Path, schema: &Schema) -> Result<StagedWriter, IngestError> {
+    let file = std::fs::File::create(path).map_err(|source| IngestError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    // Staged files live for one run, in the page cache. Arrow IPC is the
+    // in-memory layout written as it is: Parquet cost its dictionary and
+    // plain encodings both ways (about 10% of a run); compressing cost more
+    // (LZ4 both ways, about 5%) than it saved.
+    let arrow = schema.to_arrow(CompatLevel::newest());
+    let fields = polars_arrow::io::ipc::write::default_ipc_fields(arrow.iter_values());
+    IpcWriter::new(file)
+        .with_compression(None)
+        .batched(schema, fields)
+        .map_err(|source| IngestError::Stage {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+/// A lazy scan of a staged (Arrow IPC) file: one this run wrote, in its
+/// private work folder.
+pub fn scan_staged(path: &Path) -> PolarsResult<LazyFrame> {
+    // SAFETY: `checked` only turns off the re-validation of string data
+    // (UTF-8 and view bounds) as it is read. Every staged file is written by
+    // this process from polars' own string arrays, built from `&str`, into a
+    // folder only it uses: checking them again was 14% of a run's profile.
+    let checked = unsafe { polars::polars_utils::bool::UnsafeBool::new_false() };
+    LazyFrame::scan_ipc(
+        PlRefPath::try_from_path(path)?,
+        IpcScanOptions {
+            checked,
+            ..Default::default()
+        },
+        UnifiedScanArgs::default(),
+    )
 }
 
 #[cfg(test)]
