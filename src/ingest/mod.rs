@@ -8,6 +8,33 @@
 //! bounded (rows are staged in batches, and the budget caps what stays in
 //! memory) and lets every later stage scan typed, columnar data lazily
 //! instead of parsing text twice.
+//!
+//! # How a file is staged
+//!
+//! [`stage_file`] reads one input file once for every input that reads it:
+//!
+//! 1. `source` opens the file in its format and reads its header; a CSV
+//!    file is read through `hash`'s hashing reader, so it is hashed in the
+//!    same pass.
+//! 2. `stager` sets up each input's share of the file: its mapped columns
+//!    found in the header (a column not there is a [`MissingColumn`]; the
+//!    errors of every input are returned together), its field parsers
+//!    (`parse`) and its two staged tables (`store`): rows of
+//!    [`staged_schema`] and rejects of [`reject_schema`] (`schema`).
+//! 3. Each record is offered to every input: its fields are parsed into
+//!    values gathered in a batch of rows (`value`), or the row becomes a
+//!    [`Reject`] with a reason and detail (`failure`) and its raw values as
+//!    JSON ([`raw_json`]). A full batch is written to its staged table.
+//! 4. The file's SHA-256 is taken (from the hashing reader for CSV, else by
+//!    [`sha256_file`]) and each input's share finishes as a [`Staged`]
+//!    (`staged`): its rows and rejects, its [`FileStats`], the byte offsets
+//!    of the rows of a CSV file, and, for releases and charges, the booking
+//!    ids of its rejected rows.
+//!
+//! Later stages scan the staged tables lazily ([`StagedData::scan`],
+//! [`scan_staged`]), and [`raw_values`] (`reread`) reads the raw values of
+//! rows the rules reject from the source file again (at their offsets in a
+//! CSV file).
 
 mod error;
 mod failure;
