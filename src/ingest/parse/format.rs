@@ -32,9 +32,9 @@ enum Tok {
 /// A format such as `%Y-%m-%d %H:%M:%S` or `%m/%d/%Y %I:%M %p` compiled to a
 /// byte-level matcher. It accepts a subset of what chrono's parser accepts
 /// for the same format (two-digit fields exactly, one space for a space) and
-/// gives the same value; anything else falls through to chrono. Statewide
-/// runs parse about a hundred million datetimes, where chrono's generic
-/// parser was a tenth of the staging time.
+/// gives the same value; anything else falls through to chrono. Nearly
+/// every row holds datetimes, and chrono's generic parser interprets the
+/// format item by item for each one, where this compares bytes.
 #[derive(Debug, Clone)]
 pub(super) struct Fast {
     toks: Vec<Tok>,

@@ -35,7 +35,7 @@ pub enum FieldError {
 
 /// `str::trim`, with a fast path for the usual field, which has nothing to
 /// trim: its first and last bytes are printable ASCII. (`str::trim` decodes
-/// characters at both ends; it was 1.5% of a run.)
+/// characters at both ends, for every field of every row.)
 #[inline]
 pub fn trim(s: &str) -> &str {
     let plain = |b: u8| b > b' ' && b < 0x80;
