@@ -49,3 +49,48 @@ pub struct MissingColumn {
     pub hint: String,
     pub available: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_name_the_file_and_what_is_wrong() {
+        let path = PathBuf::from("data/b.csv");
+        let csv = |line| IngestError::Csv {
+            path: path.clone(),
+            line,
+            message: "unequal lengths".to_string(),
+        };
+        assert_eq!(
+            csv(Some(12)).to_string(),
+            "data/b.csv:12: CSV error: unequal lengths"
+        );
+        assert_eq!(
+            csv(None).to_string(),
+            "data/b.csv: CSV error: unequal lengths"
+        );
+        assert_eq!(
+            IngestError::Empty {
+                path: path.clone(),
+                skip_rows: 2
+            }
+            .to_string(),
+            "data/b.csv: the file is empty (no header line after skipping 2 preamble lines)"
+        );
+        let missing = IngestError::MissingColumn(Box::new(MissingColumn {
+            path,
+            pipeline: "pipelines/x.toml".to_string(),
+            input: 1,
+            field: "booking_id".to_string(),
+            column: "BKG".to_string(),
+            hint: " (did you mean `BKG_NO`?)".to_string(),
+            available: "BKG_NO, NAME".to_string(),
+        }));
+        assert_eq!(
+            missing.to_string(),
+            "data/b.csv: column `BKG` (mapped to `booking_id` by pipelines/x.toml, inputs[1]) \
+             is not in the header (did you mean `BKG_NO`?); the header has: BKG_NO, NAME"
+        );
+    }
+}

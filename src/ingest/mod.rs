@@ -205,3 +205,6 @@ pub fn stage_file(
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| vec![e])
 }
+
+#[cfg(test)]
+mod tests;

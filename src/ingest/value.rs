@@ -125,3 +125,125 @@ impl RowBatch {
         writer.write_batch(df)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::schema::staged_schema;
+    use crate::ingest::store::MemoryBudget;
+    use crate::model::Table;
+
+    #[test]
+    fn reuse_keeps_the_allocation_and_empties_it() {
+        let text = String::from("B1");
+        let mut v: Vec<Option<Value<'_>>> = Vec::with_capacity(16);
+        v.push(Some(Value::Str(&text)));
+        v.push(None);
+        let at = v.as_ptr() as usize;
+        let again: Vec<Option<Value<'static>>> = reuse(v);
+        assert!(again.is_empty());
+        assert_eq!(again.capacity(), 16);
+        assert_eq!(again.as_ptr() as usize, at);
+    }
+
+    #[test]
+    fn builders_give_columns_of_their_kind_and_start_again_empty() {
+        let field = |table: Table, name| table.field(name).unwrap();
+        let mut id = Builder::for_field(field(Table::Bookings, "booking_id"));
+        id.push(Some(Value::Str("B1")));
+        id.push(Some(Value::Owned("B2".to_string())));
+        id.push(None);
+        // A value of another kind is a null.
+        id.push(Some(Value::I64(7)));
+        let c = id.take("booking_id").unwrap();
+        assert_eq!(c.dtype(), &DataType::String);
+        let ids: Vec<Option<&str>> = c.str().unwrap().iter().collect();
+        assert_eq!(ids, [Some("B1"), Some("B2"), None, None]);
+        assert_eq!(id.take("booking_id").unwrap().len(), 0);
+
+        let mut dob = Builder::for_field(field(Table::Bookings, "dob"));
+        dob.push(Some(Value::Date(-1)));
+        dob.push(None);
+        let c = dob.take("dob").unwrap();
+        assert_eq!(c.dtype(), &DataType::Date);
+        let days = c.cast(&DataType::Int32).unwrap();
+        assert_eq!(
+            days.i32().unwrap().iter().collect::<Vec<_>>(),
+            [Some(-1), None]
+        );
+
+        let mut booked = Builder::for_field(field(Table::Bookings, "booked_at"));
+        booked.push(Some(Value::I64(1_551_463_200_000_000)));
+        let c = booked.take("booked_at").unwrap();
+        assert_eq!(c.dtype(), &DataType::Int64);
+        assert_eq!(
+            c.i64().unwrap().iter().collect::<Vec<_>>(),
+            [Some(1_551_463_200_000_000)]
+        );
+
+        let mut bail = Builder::for_field(field(Table::Bookings, "bail_amount"));
+        bail.push(Some(Value::F64(1500.5)));
+        let c = bail.take("bail_amount").unwrap();
+        assert_eq!(c.dtype(), &DataType::Float64);
+        assert_eq!(c.f64().unwrap().iter().collect::<Vec<_>>(), [Some(1500.5)]);
+
+        let mut order = Builder::for_field(field(Table::Detainers, "final_order"));
+        order.push(Some(Value::Bool(false)));
+        order.push(None);
+        let c = order.take("final_order").unwrap();
+        assert_eq!(c.dtype(), &DataType::Boolean);
+        assert_eq!(
+            c.bool().unwrap().iter().collect::<Vec<_>>(),
+            [Some(false), None]
+        );
+    }
+
+    #[test]
+    fn a_flushed_batch_is_a_frame_of_the_staged_schema() {
+        let fields = Table::Releases.fields();
+        let mut batch = RowBatch {
+            rows: vec![1, 3],
+            lines: vec![2, 5],
+            builders: fields.iter().map(Builder::for_field).collect(),
+        };
+        // booking_id, eligible_at, released_at, release_reason
+        for (id, released) in [("B1", Some(1_551_549_600_000_000)), ("B3", None)] {
+            let values = [
+                Some(Value::Str(id)),
+                None,
+                released.map(Value::I64),
+                Some(Value::Str("bail")),
+            ];
+            for (b, v) in batch.builders.iter_mut().zip(values) {
+                b.push(v);
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let budget = MemoryBudget::new(1 << 20);
+        let schema = staged_schema(Table::Releases);
+        let mut sink = StagedSink::new(dir.path().join("r.arrow"), schema.clone(), &budget);
+        batch.flush(&mut sink, "data/b.csv", fields).unwrap();
+        assert!(batch.rows.is_empty() && batch.lines.is_empty());
+        // An empty batch writes nothing.
+        batch.flush(&mut sink, "data/b.csv", fields).unwrap();
+        let df = sink.finish().unwrap().scan().unwrap().collect().unwrap();
+        assert_eq!(**df.schema(), schema);
+        let strs = |name: &str| -> Vec<Option<String>> {
+            let c = df.column(name).unwrap().str().unwrap();
+            c.iter().map(|v| v.map(str::to_string)).collect()
+        };
+        let ints = |name: &str| -> Vec<Option<i64>> {
+            df.column(name).unwrap().i64().unwrap().iter().collect()
+        };
+        let file = Some("data/b.csv".to_string());
+        assert_eq!(strs(SOURCE_FILE), [file.clone(), file]);
+        assert_eq!(ints(SOURCE_ROW), [Some(1), Some(3)]);
+        assert_eq!(ints(SOURCE_LINE), [Some(2), Some(5)]);
+        assert_eq!(
+            strs("booking_id"),
+            [Some("B1".to_string()), Some("B3".to_string())]
+        );
+        assert_eq!(ints("eligible_at"), [None, None]);
+        assert_eq!(ints("released_at"), [Some(1_551_549_600_000_000), None]);
+    }
+}
