@@ -1,5 +1,6 @@
-//! The reason code and detail of a row rejected for one field: which field,
-//! what was wrong, and the value only where it is no personal data.
+//! The reason code and detail of a row rejected for one field: the field,
+//! what is wrong with its text, and the text itself unless it is a date of
+//! birth; and the bytes of a field that is not valid UTF-8.
 
 use super::parse::FieldError;
 

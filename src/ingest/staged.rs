@@ -1,6 +1,6 @@
 //! What staging one input file gives the rest of the run: its rows and
-//! rejects (see `store`), what happened to the file, and what the rules
-//! need to read back.
+//! rejects (see `store`), what happened to the file, the byte offsets to
+//! read a row again, and the booking ids of the rows rejected.
 
 use super::store::StagedData;
 use crate::model::Table;

@@ -5,7 +5,8 @@
 //! point at it.
 //!
 //! Records are read one at a time from a buffered reader: a file is never
-//! held in memory whole.
+//! held in memory whole. [`RecordsAt`] reads records again at their byte
+//! offsets, for the raw values of rows rejected after staging.
 
 #[cfg(test)]
 use super::records::OwnedRecord;
