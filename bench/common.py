@@ -54,7 +54,7 @@ FIELDS: dict[str, list[tuple[str, str, bool]]] = {
 # docs/METHOD.md rule 4 / model DateOnly::default_for: readings that never overstate a hold.
 END_OF_DAY_DEFAULT = {"eligible_at", "lodged_at", "charge_released_at"}
 
-MIN_YEAR, MAX_YEAR = 1980, 2100          # datetimes (src/ingest/parse.rs)
+MIN_YEAR, MAX_YEAR = 1980, 2100          # datetimes (src/ingest/parse/datetime.rs)
 DOB_MIN_YEAR, DOB_MAX_YEAR = 1900, 2100  # dates of birth
 MAX_HOLD_MINUTES = 5 * 36_525 * 24 * 60 // 100  # src/rules/plausibility.rs
 
@@ -183,13 +183,13 @@ def load_pipelines(folder_or_files: list[str]) -> list[Pipeline]:
 
 
 # ---------------------------------------------------------------------------
-# Datetime formats (src/ingest/parse.rs)
+# Datetime formats (src/ingest/parse/)
 
 _TIME_CODES = re.compile(r"%[-_0^#]?[HIklsTRXcr+]")
 
 
 def has_time(fmt: str) -> bool:
-    """True when a chrono format reads a time of day (parse.rs `compile`)."""
+    """True when a chrono format reads a time of day (parse/format.rs `compile`)."""
     return bool(_TIME_CODES.search(fmt))
 
 
@@ -373,7 +373,7 @@ SUMMARY_COLUMNS = [
 
 
 # ---------------------------------------------------------------------------
-# CSV headers (src/ingest/csv.rs): BOM skipped, preamble lines skipped,
+# CSV headers (src/ingest/source/csv.rs): BOM skipped, preamble lines skipped,
 # header names trimmed; a mapped column is found exactly, then ignoring
 # ASCII case.
 

@@ -1,14 +1,14 @@
 //! Where staged rows are kept: in memory while the run's staging budget
 //! allows, else in an Arrow IPC file in the run's private work folder.
 //!
-//! Staged tables used to go to files only. Writing them, creating the
-//! files and reading them back (several times: duplicates, joins, orphans)
-//! cost 15% of a quarter-state run's CPU (measured against a budget of 0),
-//! for tables that are a few megabytes per county. They now stay in memory
-//! up to a budget shared by the whole run ([`STAGE_MEMORY_DEFAULT`]); a
-//! table that would pass it is written to its file from then on, so memory
-//! stays bounded whatever the size of a county: a county too large for the
-//! budget is staged to disk as before.
+//! Creating and writing a staged file, then reading it back several times
+//! (duplicates, joins, orphans), costs CPU that a county's tables, small
+//! next to a machine's memory, need not spend. So tables stay in memory up
+//! to a budget shared by the whole run ([`STAGE_MEMORY_DEFAULT`]); a table
+//! that would pass it is written to its file from then on, so memory stays
+//! bounded whatever the size of a county: a county too large for the budget
+//! is staged to disk. (What keeping them in memory bought is in the
+//! README's benchmark section.)
 
 use super::IngestError;
 use polars::prelude::*;
@@ -17,10 +17,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// Bytes of staged rows the whole run may hold in memory (see the module
-/// docs): with two counties audited at a time, a statewide run stays under
-/// its memory goal (1303 MiB peak against 1.5 GiB at 23aa131), and every
-/// staged table of the synthetic statewide export fits (793 of 793; the
-/// joined bookings of 47 of its 58 counties, counted at e80425c).
+/// docs): small enough that a statewide run, with two counties audited at a
+/// time, stays under its memory goal, large enough that every staged table
+/// of the synthetic statewide export fits (the figures are in the README's
+/// benchmark section and in bench/README.md).
 pub const STAGE_MEMORY_DEFAULT: usize = 256 << 20;
 
 /// The environment variable that sets the budget in MiB (0: every staged
@@ -114,7 +114,7 @@ impl StagedData {
     pub fn scan(&self) -> PolarsResult<LazyFrame> {
         match self {
             StagedData::Memory(df, _) => Ok(df.clone().lazy()),
-            StagedData::File(path) => super::scan_staged(path),
+            StagedData::File(path) => scan_staged(path),
         }
     }
 
@@ -139,7 +139,7 @@ pub struct StagedSink {
 /// Where a sink's rows are so far.
 enum Kept {
     Memory(DataFrame, Reservation),
-    File(super::StagedWriter),
+    File(StagedWriter),
 }
 
 impl StagedSink {
@@ -170,7 +170,7 @@ impl StagedSink {
             }
         };
         // Over budget: to disk, with what was kept so far, then this batch.
-        let mut writer = super::batched_writer(&self.path, &self.schema)?;
+        let mut writer = batched_writer(&self.path, &self.schema)?;
         if rows.height() > 0 {
             writer.write_batch(rows).map_err(stage)?;
         }
@@ -193,6 +193,47 @@ impl StagedSink {
             Kept::Memory(rows, reservation) => Ok(StagedData::Memory(rows, Arc::new(reservation))),
         }
     }
+}
+
+/// Writer of a staged file: Arrow IPC, uncompressed.
+type StagedWriter = polars::io::ipc::BatchedWriter<std::fs::File>;
+
+fn batched_writer(path: &Path, schema: &Schema) -> Result<StagedWriter, IngestError> {
+    let file = std::fs::File::create(path).map_err(|source| IngestError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    // Staged files live for one run, in the page cache. Arrow IPC is the
+    // in-memory layout written as it is: Parquet cost its dictionary and
+    // plain encodings both ways; compressing cost more (LZ4 both ways) than
+    // it saved.
+    let arrow = schema.to_arrow(CompatLevel::newest());
+    let fields = polars_arrow::io::ipc::write::default_ipc_fields(arrow.iter_values());
+    IpcWriter::new(file)
+        .with_compression(None)
+        .batched(schema, fields)
+        .map_err(|source| IngestError::Stage {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+/// A lazy scan of a staged (Arrow IPC) file: one this run wrote, in its
+/// private work folder.
+pub fn scan_staged(path: &Path) -> PolarsResult<LazyFrame> {
+    // SAFETY: `checked` only turns off the re-validation of string data
+    // (UTF-8 and view bounds) as it is read. Every staged file is written by
+    // this process from polars' own string arrays, built from `&str`, into a
+    // folder only it uses: checking them again cost more than reading them.
+    let checked = unsafe { polars::polars_utils::bool::UnsafeBool::new_false() };
+    LazyFrame::scan_ipc(
+        PlRefPath::try_from_path(path)?,
+        IpcScanOptions {
+            checked,
+            ..Default::default()
+        },
+        UnifiedScanArgs::default(),
+    )
 }
 
 #[cfg(test)]

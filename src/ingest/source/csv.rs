@@ -5,14 +5,15 @@
 //! point at it.
 //!
 //! Records are read one at a time from a buffered reader: a file is never
-//! held in memory whole.
+//! held in memory whole. [`RecordsAt`] reads records again at their byte
+//! offsets, for the raw values of rows rejected after staging.
 
 #[cfg(test)]
 use super::records::OwnedRecord;
 use super::records::{RawRecord, RecordReader};
-use super::source::{Fields, Record};
-use super::IngestError;
+use super::{Fields, Record};
 use crate::config::{Encoding, Input};
+use crate::ingest::IngestError;
 use std::borrow::Cow;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
