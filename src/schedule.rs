@@ -279,7 +279,13 @@ where
         let mut errors: Vec<IngestError> = self
             .slots
             .iter()
-            .flat_map(|s| std::mem::take(&mut lock(s).errors))
+            .flat_map(|s| {
+                // Within a county, files fail in whatever order the workers
+                // read them: sorted, the report is the same every run.
+                let mut e = std::mem::take(&mut lock(s).errors);
+                e.sort_by_cached_key(|e| e.to_string());
+                e
+            })
             .collect();
         if errors.len() == 1 {
             return Err(E::from(errors.remove(0).into()));

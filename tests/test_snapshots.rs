@@ -61,9 +61,12 @@ state = "CA"
 timezone = "America/Los_Angles"
 as_of = "2019-03-10T02:30:00"
 
+[rulez]
+since = "2012-01-01"
+
 [rules]
 grace_minuts = 5
-damages = { per_dya = 1000 }
+damages = { per_dya = 1000, cap = 5000 }
 missing_warrant = "maybe"
 
 [class]
@@ -88,6 +91,8 @@ booked = "BOOKED"
 
 [codes.warrant]
 "ADMIN" = "administratve"
+"" = "nothing"
+"NO WARRANT" = "nne"
 "#,
     )
     .unwrap();
@@ -124,4 +129,44 @@ lodged_at = "BOOKED"
     let o = run(&["check", "c.toml"], dir.path());
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     insta::assert_snapshot!("missing_column", stderr(&o));
+}
+
+#[test]
+fn problems_of_several_files_are_listed_in_one_order() {
+    // Three files each lack a mapped column; workers read them in any
+    // order, the report must not depend on it.
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["b1.csv", "b2.csv", "b3.csv"] {
+        std::fs::write(dir.path().join(name), "BKG,WHEN\nB1,2019-01-01 10:00\n").unwrap();
+    }
+    std::fs::write(
+        dir.path().join("d.csv"),
+        "BKG,LODGED\nB1,2019-01-01 10:00\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("p.toml"),
+        r#"county = "Delta"
+state = "CA"
+timezone = "UTC"
+[[inputs]]
+table = "bookings"
+path = "b*.csv"
+[inputs.columns]
+booking_id = "BKG"
+booked_at = "BOOKED"
+[[inputs]]
+table = "detainers"
+path = "d.csv"
+[inputs.columns]
+booking_id = "BKG"
+lodged_at = "LODGD"
+"#,
+    )
+    .unwrap();
+    let first = stderr(&run(&["check", "p.toml"], dir.path()));
+    for _ in 0..5 {
+        assert_eq!(stderr(&run(&["check", "p.toml"], dir.path())), first);
+    }
+    insta::assert_snapshot!(first);
 }

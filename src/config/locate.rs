@@ -94,7 +94,16 @@ impl<'a> Checker<'a> {
                     if !acc.is_empty() {
                         acc.push('.');
                     }
-                    acc.push_str(k);
+                    // As TOML writes it: a key that is not a bare word (a
+                    // code with a space, the empty code) in quotes.
+                    let bare = !k.is_empty()
+                        && k.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                    if bare {
+                        acc.push_str(k);
+                    } else {
+                        acc.push_str(&format!("{k:?}"));
+                    }
                 }
                 Seg::Index(i) => acc.push_str(&format!("[{i}]")),
             }
@@ -113,8 +122,8 @@ impl<'a> Checker<'a> {
         for (key, value) in table.iter() {
             let k = key.get_ref().as_ref();
             if !known.contains(&k) {
-                self.unknown
-                    .push(key.span().start..value.span().end.max(key.span().end));
+                let span = key.span().start..value.span().end.max(key.span().end);
+                self.unknown.push(blank_range(self.text, span));
                 let hint = did_you_mean(k, known);
                 let (line, col) = line_col(self.text, key.span().start);
                 self.problems.push(Problem {
@@ -187,5 +196,83 @@ impl<'a> Checker<'a> {
             }
         }
         String::from_utf8_lossy(&checked).into_owned()
+    }
+}
+
+/// The bytes to blank for an unknown key whose key and value span `span`,
+/// so that what is left still parses: a table header (`[rulez]`) goes with
+/// its whole body up to the next header, and an entry of an inline table
+/// (`{ per_dya = 5, cap = 9 }`) with the comma that separates it.
+fn blank_range(text: &str, span: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let bytes = text.as_bytes();
+    let (start, end) = (span.start.min(bytes.len()), span.end.min(bytes.len()));
+    let before = bytes[..start]
+        .iter()
+        .rposition(|b| !b" \t".contains(b))
+        .map(|i| (i, bytes[i]));
+    if let Some((open, b'[')) = before {
+        // A header: from its first `[` to the next line that opens a table.
+        let header = bytes[..=open]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let mut line = end;
+        loop {
+            let Some(nl) = bytes[line..].iter().position(|&b| b == b'\n') else {
+                return header..bytes.len();
+            };
+            line += nl + 1;
+            let first = bytes[line..].iter().position(|b| !b" \t".contains(b));
+            if first.is_some_and(|f| bytes[line + f] == b'[') {
+                return header..line;
+            }
+        }
+    }
+    let after = bytes[end..]
+        .iter()
+        .position(|b| !b" \t".contains(b))
+        .map(|i| (end + i, bytes[end + i]));
+    match (before, after) {
+        // Not the last entry of an inline table: its comma goes with it.
+        (Some((_, b'{' | b',')), Some((comma, b','))) => start..comma + 1,
+        // The last entry: the comma before it.
+        (Some((comma, b',')), Some((_, b'}'))) => comma..end,
+        _ => start..end,
+    }
+}
+
+#[cfg(test)]
+mod blank_tests {
+    use super::blank_range;
+
+    fn blank(text: &str, key: &str, value_end: &str) -> String {
+        let start = text.find(key).unwrap();
+        let end = text[start..].find(value_end).unwrap() + start + value_end.len();
+        let r = blank_range(text, start..end);
+        let mut out = text.as_bytes().to_vec();
+        for b in &mut out[r] {
+            if *b != b'\n' {
+                *b = b' ';
+            }
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn what_is_left_still_parses() {
+        let t = "damages = { per_dya = 500, cap = 1200 }\n";
+        let b = blank(t, "per_dya", "500");
+        assert!(b.parse::<toml::Table>().is_ok(), "{b}");
+        assert!(b.contains("cap = 1200"));
+        let b = blank(t, "cap", "1200");
+        assert!(b.parse::<toml::Table>().is_ok(), "{b}");
+        assert!(b.contains("per_dya = 500"));
+        let t =
+            "county = \"A\"\n[rulez]\nsince = \"2012-01-01\"\n\n[class]\nfrom = \"2012-01-01\"\n";
+        let b = blank(t, "rulez", "rulez");
+        let parsed: toml::Table = b.parse().unwrap();
+        assert!(!parsed.contains_key("since"), "{b}");
+        assert!(parsed["class"].get("from").is_some(), "{b}");
+        assert_eq!(b.lines().count(), t.lines().count());
     }
 }
