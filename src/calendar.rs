@@ -7,7 +7,7 @@
 //! 2010 to 2030 (`tests/fixtures/us_federal_holidays_2010_2030.csv`, from the
 //! python-holidays package).
 
-use crate::model::Form;
+use crate::model::{Fold, Form};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
 
@@ -129,6 +129,21 @@ pub fn local_datetime(micros: i64, tz: &chrono_tz::Tz) -> Option<chrono::NaiveDa
 
 pub fn local_date(micros: i64, tz: &chrono_tz::Tz) -> NaiveDate {
     local_datetime(micros, tz).unwrap_or_default().date()
+}
+
+/// Method rule 4: the instant of a local time in `tz`. An ambiguous one (the
+/// hour repeated when clocks go back) is the instant `fold` says; one that
+/// does not exist (the hour skipped when they go forward) is `None`, never
+/// shifted.
+pub fn local_to_utc(local: chrono::NaiveDateTime, tz: &Tz, fold: Fold) -> Option<i64> {
+    match tz.from_local_datetime(&local) {
+        chrono::LocalResult::Single(dt) => Some(dt.timestamp_micros()),
+        chrono::LocalResult::Ambiguous(earliest, latest) => Some(match fold {
+            Fold::Earlier => earliest.timestamp_micros(),
+            Fold::Later => latest.timestamp_micros(),
+        }),
+        chrono::LocalResult::None => None,
+    }
 }
 
 /// Which clock a detainer form runs under (method rule 8).

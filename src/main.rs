@@ -53,7 +53,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(key) => Privacy::from_key_file(key)?,
                 None => Privacy::none(),
             };
-            let opts = cmd::run::RunOptions {
+            let opts = detainer_audit::outputs::Options {
                 force,
                 excel_csv: !plain_csv,
                 xlsx_max_rows,

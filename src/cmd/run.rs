@@ -24,23 +24,11 @@ pub struct RunReport {
     pub rejected: u64,
 }
 
-/// Options of `run` beyond the pipelines and `--out`.
-pub struct RunOptions {
-    /// Replace an `--out` this tool did not write.
-    pub force: bool,
-    /// Class-list CSV with a UTF-8 BOM and CRLF line ends, as Excel expects.
-    pub excel_csv: bool,
-    /// Rows per workbook sheet, header included (Excel's limit by default).
-    pub xlsx_max_rows: usize,
-    /// Names, dates of birth and ids replaced by keyed pseudonyms.
-    pub privacy: outputs::privacy::Privacy,
-}
-
 /// Audits the pipelines given and writes every output to `out`.
 pub fn run(
     pipeline_args: &[PathBuf],
     out: &Path,
-    opts: &RunOptions,
+    opts: &outputs::Options,
     progress: &Progress,
 ) -> anyhow::Result<RunReport> {
     let files = crate::config::expand_arguments(pipeline_args)?;

@@ -111,7 +111,7 @@ impl Pipeline {
     /// clocks go back, the earlier one, which ends open holds sooner (method
     /// rule 4). `None` only in the skipped hour, which validation refuses.
     pub fn as_of_utc(&self, local: NaiveDateTime) -> Option<i64> {
-        crate::ingest::parse::local_to_utc_micros(local, &self.tz, crate::model::Fold::Earlier).ok()
+        crate::calendar::local_to_utc(local, &self.tz, crate::model::Fold::Earlier)
     }
 }
 

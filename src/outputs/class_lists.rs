@@ -6,8 +6,8 @@
 
 use super::county::Done;
 use super::publish::private;
+use super::Options;
 use super::{class, polars_at, OutputError, Written};
-use crate::cmd::run::RunOptions;
 use std::path::{Path, PathBuf};
 
 /// The workbook's Class members and Flagged holds sheets, filled county by
@@ -17,7 +17,7 @@ pub fn long_sheets(
     rx: std::sync::mpsc::Receiver<(usize, PathBuf, PathBuf)>,
     subclasses: &[String],
     tz: &chrono_tz::Tz,
-    opts: &RunOptions,
+    opts: &Options,
 ) -> anyhow::Result<(
     super::workbook::Book,
     super::workbook::TableSheets,
@@ -64,7 +64,7 @@ pub fn class_files(
     subclasses: &[String],
     duplicates: &[(String, crate::rules::person::PossibleDuplicate)],
     tz: &chrono_tz::Tz,
-    opts: &RunOptions,
+    opts: &Options,
 ) -> anyhow::Result<Vec<Written>> {
     use polars::prelude::*;
     let mut written = Vec::new();

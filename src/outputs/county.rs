@@ -4,8 +4,8 @@
 //! the county afterwards is a [`Done`].
 
 use super::publish::private;
+use super::Options;
 use super::{class, holds::holds_frame, polars_at, summary::summary_frame, OutputError, Written};
-use crate::cmd::run::RunOptions;
 use crate::county::{over_reject_rate, County, Reconciled};
 use crate::ingest;
 use std::path::{Path, PathBuf};
@@ -82,7 +82,7 @@ pub fn write_county(
     c: County,
     partial: &Path,
     spill: &Path,
-    opts: &RunOptions,
+    opts: &Options,
 ) -> anyhow::Result<Done> {
     let slug = &c.pipeline.slug;
     let out = partial;

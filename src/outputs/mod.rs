@@ -20,6 +20,19 @@ pub mod workbook;
 use polars::prelude::*;
 use std::path::{Path, PathBuf};
 
+/// How a run writes its outputs (`run`'s options beyond the pipelines and
+/// `--out`).
+pub struct Options {
+    /// Replace an `--out` this tool did not write.
+    pub force: bool,
+    /// Class-list CSV with a UTF-8 BOM and CRLF line ends, as Excel expects.
+    pub excel_csv: bool,
+    /// Rows per workbook sheet, header included (Excel's limit by default).
+    pub xlsx_max_rows: usize,
+    /// Names, dates of birth and ids replaced by keyed pseudonyms.
+    pub privacy: privacy::Privacy,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
     #[error("{}: cannot write: {source}", path.display())]

@@ -210,18 +210,10 @@ impl DateTimeParser {
     }
 }
 
-/// Method rule 4: an ambiguous local time (the repeated hour in November) takes
-/// the instant `fold` says; a non-existent one (the skipped hour in March) is
-/// an error, never shifted.
+/// [`crate::calendar::local_to_utc`], a time in the skipped hour an error
+/// of its field.
 pub fn local_to_utc_micros(local: NaiveDateTime, tz: &Tz, fold: Fold) -> Result<i64, FieldError> {
-    match tz.from_local_datetime(&local) {
-        LocalResult::Single(dt) => Ok(dt.timestamp_micros()),
-        LocalResult::Ambiguous(earliest, latest) => Ok(match fold {
-            Fold::Earlier => earliest.timestamp_micros(),
-            Fold::Later => latest.timestamp_micros(),
-        }),
-        LocalResult::None => Err(FieldError::NonExistentLocalTime(local)),
-    }
+    crate::calendar::local_to_utc(local, tz, fold).ok_or(FieldError::NonExistentLocalTime(local))
 }
 
 /// An Excel serial day number (1900 date system: day 1 is 1900-01-01, with
