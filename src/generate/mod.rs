@@ -493,7 +493,9 @@ mod tests {
         assert!(all_a.contains("-02-30 "));
         assert!(all_a.contains("RLS PER WATCH CMDR"));
         let spring_gap = (2013..=2026).any(|y| {
-            let day = model::dst_spring(y).format("%Y-%m-%d 02:").to_string();
+            let day = model::dates::dst_spring(y)
+                .format("%Y-%m-%d 02:")
+                .to_string();
             all_a.contains(&day)
         });
         assert!(spring_gap, "no booking in the skipped DST hour");
