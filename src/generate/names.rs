@@ -394,3 +394,23 @@ pub const DETAINER_REMARKS: &[&str] = &[
     "",
     "HOLD PER ICE, CALL BEFORE RELEASE",
 ];
+
+#[cfg(test)]
+mod tests {
+    use crate::generate::names;
+
+    #[test]
+    fn every_name_is_windows_1252() {
+        let all = names::FIRST_NAMES_MALE
+            .iter()
+            .chain(names::FIRST_NAMES_FEMALE)
+            .chain(names::LAST_NAMES)
+            .chain(names::MIDDLE_NAMES);
+        for name in all {
+            for n in [name.to_string(), name.to_uppercase()] {
+                let (_, _, unmappable) = encoding_rs::WINDOWS_1252.encode(&n);
+                assert!(!unmappable, "{n} is not in Windows-1252");
+            }
+        }
+    }
+}
