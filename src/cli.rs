@@ -43,6 +43,9 @@ pub enum Command {
         /// secret, and the same key for results you want to join).
         #[arg(long, value_name = "KEYFILE")]
         pseudonymize: Option<PathBuf>,
+        /// Do not write report.html (the page of charts and tables).
+        #[arg(long)]
+        no_report: bool,
     },
     /// Validate pipeline files and inputs and print data-quality counts;
     /// writes nothing.

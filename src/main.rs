@@ -48,6 +48,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             plain_csv,
             xlsx_max_rows,
             pseudonymize,
+            no_report,
         } => {
             let privacy = match &pseudonymize {
                 Some(key) => Privacy::from_key_file(key)?,
@@ -58,6 +59,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 excel_csv: !plain_csv,
                 xlsx_max_rows,
                 privacy,
+                report: !no_report,
             };
             let progress = Progress::new(quiet, 0, Unit::Bytes);
             let report = cmd::run::run(&pipelines, &out, &opts, &progress)?;

@@ -136,6 +136,15 @@ pub fn run(
     });
     written.extend(class_files?);
     written.push(workbook?);
+    if opts.report {
+        let reports: Vec<outputs::report::CountyReport> = counties
+            .iter_mut()
+            .filter_map(|c| c.report.take())
+            .collect();
+        written.push(crate::progress::step("report", || {
+            outputs::report::write(&partial, &reports, opts.privacy.is_on())
+        })?);
+    }
 
     let manifest = manifest::build(&counties, written)?;
     manifest::write(&partial, &manifest)?;

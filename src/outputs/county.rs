@@ -74,6 +74,8 @@ pub struct Done {
     pub flagged_rows: PathBuf,
     pub duplicates: Vec<(String, crate::rules::person::PossibleDuplicate)>,
     pub summary_rows: Vec<Vec<super::workbook::Cell>>,
+    /// The county's figures for `report.html`, when it is written.
+    pub report: Option<super::report::CountyReport>,
 }
 
 /// Writes a county's summary, holds and rejects under `partial`, and its
@@ -87,11 +89,11 @@ pub fn write_county(
     let slug = &c.pipeline.slug;
     let out = partial;
     let mut written = Vec::new();
-    let mut df = summary_frame(&c.pipeline, &c.audit).map_err(polars_at(out))?;
+    let mut summary = summary_frame(&c.pipeline, &c.audit).map_err(polars_at(out))?;
     written.push(super::write_parquet(
         partial,
         &format!("summary/county={slug}/part-0.parquet"),
-        &mut df,
+        &mut summary,
     )?);
     let mut df = holds_frame(&c.pipeline, &c.audit.holds, &opts.privacy).map_err(polars_at(out))?;
     written.push(private(
@@ -135,6 +137,22 @@ pub fn write_county(
         }
     };
     let members = class::members(&c.pipeline, &c.audit.holds);
+    let report = if opts.report {
+        Some(
+            super::report::CountyReport::collect(
+                &c.pipeline,
+                &c.audit,
+                &summary,
+                &members,
+                &c.files,
+                c.rejects.height() as u64,
+            )
+            .map_err(polars_at(out))?,
+        )
+    } else {
+        None
+    };
+    drop(summary);
     let members_path = spill.join(format!("spill{n:04}.members.csv"));
     super::spill::write_members(&members_path, &members).map_err(spill_err(&members_path))?;
     let flagged_path = spill.join(format!("spill{n:04}.flagged.csv"));
@@ -154,6 +172,7 @@ pub fn write_county(
         flagged: flagged as usize,
         duplicates: class::county_duplicates(&c.pipeline, &c.audit.holds),
         summary_rows: super::workbook::summary_rows(&c.pipeline, &c.audit),
+        report,
         written,
         as_of: c.audit.as_of,
         as_of_source: c.audit.as_of_source,

@@ -13,6 +13,7 @@ pub mod manifest;
 pub mod method;
 pub mod privacy;
 pub mod publish;
+pub mod report;
 pub mod spill;
 pub mod summary;
 pub mod workbook;
@@ -31,6 +32,8 @@ pub struct Options {
     pub xlsx_max_rows: usize,
     /// Names, dates of birth and ids replaced by keyed pseudonyms.
     pub privacy: privacy::Privacy,
+    /// Write `report.html`.
+    pub report: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
