@@ -84,6 +84,11 @@ pub enum Command {
         /// Bookings per year across all counties.
         #[arg(long, default_value_t = 280)]
         bookings_per_year: u64,
+        /// How the bookings are split across counties: `even`, or by
+        /// `population` (Los Angeles holds about a quarter, as in the real
+        /// state).
+        #[arg(long, value_enum, default_value = "even")]
+        sizes: Sizes,
         /// Folder for the exports (one subfolder per county).
         #[arg(long, default_value = "sample_data")]
         out: PathBuf,
@@ -91,4 +96,11 @@ pub enum Command {
         #[arg(long, default_value = "pipelines")]
         pipelines: PathBuf,
     },
+}
+
+/// `generate --sizes`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Sizes {
+    Even,
+    Population,
 }

@@ -104,6 +104,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             from,
             to,
             bookings_per_year,
+            sizes,
             out,
             pipelines,
         } => {
@@ -116,6 +117,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     from_year: from,
                     to_year: to,
                     bookings_per_year,
+                    sizes: match sizes {
+                        detainer_audit::cli::Sizes::Even => {
+                            detainer_audit::generate::CountySizes::Even
+                        }
+                        detainer_audit::cli::Sizes::Population => {
+                            detainer_audit::generate::CountySizes::Population
+                        }
+                    },
                     data_dir: out,
                     pipelines_dir: pipelines,
                 },

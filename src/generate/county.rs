@@ -23,9 +23,7 @@ pub(super) fn county(
     let name = names::CA_COUNTIES[index];
     let slug = slug(name);
     let dialect = Dialect::ALL[index % Dialect::ALL.len()];
-    let n = opts.counties as u64;
-    let per_year =
-        opts.bookings_per_year / n + u64::from((index as u64) < opts.bookings_per_year % n);
+    let per_year = super::split_bookings(opts.bookings_per_year, opts.counties, opts.sizes)[index];
 
     // One stream of the seed per county: counties are independent of each
     // other and of the order they are made in.

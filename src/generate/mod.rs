@@ -52,12 +52,57 @@ pub struct GenerateOptions {
     pub from_year: i32,
     /// Last booking year, inclusive (default 2026).
     pub to_year: i32,
-    /// Statewide bookings per year, split evenly across the counties.
+    /// Statewide bookings per year, split across the counties per `sizes`.
     pub bookings_per_year: u64,
+    /// How the bookings are split across the counties.
+    pub sizes: CountySizes,
     /// Where exports go: `<data_dir>/<slug>/...`.
     pub data_dir: PathBuf,
     /// Where `<slug>.toml` goes.
     pub pipelines_dir: PathBuf,
+}
+
+/// How a state's bookings are split across its counties.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum CountySizes {
+    /// The same number for every county (the bundled sample).
+    #[default]
+    Even,
+    /// In proportion to each county's population (`names::CA_POPULATION`),
+    /// as real states are: a few counties hold most bookings.
+    Population,
+}
+
+/// Bookings per year of each of the first `counties` counties: `total`
+/// split per `sizes`, the rounding remainder given one by one to the
+/// counties that lost the most to it (the first ones when they tie), so
+/// that the counts add up to `total`.
+pub fn split_bookings(total: u64, counties: usize, sizes: CountySizes) -> Vec<u64> {
+    let weights: Vec<u64> = match sizes {
+        CountySizes::Even => vec![1; counties],
+        CountySizes::Population => names::CA_POPULATION[..counties]
+            .iter()
+            .map(|&p| u64::from(p))
+            .collect(),
+    };
+    let sum: u64 = weights.iter().sum::<u64>().max(1);
+    let mut shares: Vec<u64> = weights
+        .iter()
+        .map(|w| (u128::from(total) * u128::from(*w) / u128::from(sum)) as u64)
+        .collect();
+    let mut left = total - shares.iter().sum::<u64>();
+    let mut by_loss: Vec<usize> = (0..counties).collect();
+    // What each county lost to rounding down, as a fraction of `sum`.
+    let loss = |i: usize| (u128::from(total) * u128::from(weights[i])) % u128::from(sum);
+    by_loss.sort_by(|&a, &b| loss(b).cmp(&loss(a)).then(a.cmp(&b)));
+    for i in by_loss {
+        if left == 0 {
+            break;
+        }
+        shares[i] += 1;
+        left -= 1;
+    }
+    shares
 }
 
 /// What was generated.

@@ -67,6 +67,72 @@ pub const CA_COUNTIES: [&str; 58] = [
     "Yuba",
 ];
 
+/// Population of each county of [`CA_COUNTIES`], in the same order: U.S.
+/// Census Bureau, American Community Survey 2017-2021 5-year estimates,
+/// table B01001 (sex by age), total population. `generate --sizes
+/// population` splits the state's bookings by it, so that, as in the real
+/// state, Los Angeles holds about a quarter of them.
+pub const CA_POPULATION: [u32; 58] = [
+    1673133,  // Alameda
+    1344,     // Alpine
+    40095,    // Amador
+    217884,   // Butte
+    45349,    // Calaveras
+    21780,    // Colusa
+    1161643,  // Contra Costa
+    27655,    // Del Norte
+    190568,   // El Dorado
+    1003150,  // Fresno
+    28675,    // Glenn
+    137014,   // Humboldt
+    180051,   // Imperial
+    18804,    // Inyo
+    905644,   // Kern
+    151887,   // Kings
+    67749,    // Lake
+    32949,    // Lassen
+    10019635, // Los Angeles
+    156304,   // Madera
+    262387,   // Marin
+    17225,    // Mariposa
+    91534,    // Mendocino
+    279150,   // Merced
+    8723,     // Modoc
+    13291,    // Mono
+    438953,   // Monterey
+    138795,   // Napa
+    102090,   // Nevada
+    3182923,  // Orange
+    400330,   // Placer
+    19631,    // Plumas
+    2409331,  // Riverside
+    1571767,  // Sacramento
+    63329,    // San Benito
+    2171071,  // San Bernardino
+    3296317,  // San Diego
+    865933,   // San Francisco
+    771406,   // San Joaquin
+    282771,   // San Luis Obispo
+    762488,   // San Mateo
+    447651,   // Santa Barbara
+    1932022,  // Santa Clara
+    272138,   // Santa Cruz
+    181935,   // Shasta
+    3079,     // Sierra
+    44151,    // Siskiyou
+    451432,   // Solano
+    492498,   // Sonoma
+    550842,   // Stanislaus
+    99080,    // Sutter
+    65345,    // Tehama
+    15818,    // Trinity
+    470999,   // Tulare
+    55243,    // Tuolumne
+    845255,   // Ventura
+    216703,   // Yolo
+    80404,    // Yuba
+];
+
 pub const FIRST_NAMES_MALE: &[&str] = &[
     "José",
     "Juan",

@@ -14,6 +14,7 @@ fn opts(dir: &Path, seed: u64) -> GenerateOptions {
         from_year: 2013,
         to_year: 2026,
         bookings_per_year: 150,
+        sizes: CountySizes::Even,
         data_dir: dir.join("data"),
         pipelines_dir: dir.join("pipelines"),
     }
@@ -186,4 +187,31 @@ fn slugs_and_as_of() {
     assert_eq!(slug("San Luis Obispo"), "san-luis-obispo");
     assert_eq!(as_of(2026).to_string(), "2026-06-30 00:00:00");
     assert_eq!(as_of(2019).to_string(), "2020-01-01 00:00:00");
+}
+
+#[test]
+fn population_sizes_give_los_angeles_a_quarter_and_add_up() {
+    let even = split_bookings(1000, 3, CountySizes::Even);
+    assert_eq!(even, [334, 333, 333]);
+    let state = split_bookings(1_200_000, 58, CountySizes::Population);
+    assert_eq!(state.iter().sum::<u64>(), 1_200_000);
+    let la = names::CA_COUNTIES
+        .iter()
+        .position(|&c| c == "Los Angeles")
+        .unwrap();
+    // 10,019,635 of 39,455,353 people: 1,200,000 x that is 304,738.42; the
+    // 30 bookings rounding leaves go to larger fractions than .42.
+    assert_eq!(state[la], 304_738);
+    let alpine = names::CA_COUNTIES
+        .iter()
+        .position(|&c| c == "Alpine")
+        .unwrap();
+    assert_eq!(state[alpine], 41);
+    assert_eq!(
+        names::CA_POPULATION
+            .iter()
+            .map(|&p| u64::from(p))
+            .sum::<u64>(),
+        39_455_353
+    );
 }
