@@ -173,120 +173,119 @@ def fmt_bytes(n: int) -> str:
 
 
 # ---------------------------------------------------------------------------
-# Cross-check of the three summaries
+# Cross-check of the summaries: every county-month, every column
 
-def crosscheck(outs: dict[str, str]) -> tuple[list[str], float]:
-    """Per county: total holds, flagged holds and bookings of each engine's
-    summary/, and the largest relative difference from the audit. Returns
-    markdown lines and that largest difference."""
+KEYS = ("county", "year", "month")
+REL_TOL = 1e-6
+
+
+def read_summary(con, d: str):
+    """An engine's summary/ as a relation with `county` from its folder name."""
+    return (f"(SELECT regexp_extract(filename, 'county=([^/]+)', 1) AS county, "
+            f"COLUMNS(lambda c: c NOT IN ('filename', 'county')) FROM read_parquet('{d}/summary/*/*.parquet', "
+            f"filename=true, hive_partitioning=false, union_by_name=true))")
+
+
+def summary_columns(con, d: str) -> list[str]:
+    rows = con.execute(f"DESCRIBE SELECT * FROM {read_summary(con, d)}").fetchall()
+    return [r[0] for r in rows]
+
+
+def compare(audit: str, peer: str) -> dict:
+    """The audit's summary against a peer's in every county-month, on every
+    column both have: counts exactly, hours (and minutes) within REL_TOL
+    relative, text exactly; a NULL equals only a NULL. Returns the months
+    compared, the columns compared and left out, and every difference as
+    (county, year, month, column, audit value, peer value)."""
     import duckdb
     con = duckdb.connect()
-    totals: dict[str, dict[str, tuple[int, int, int]]] = {}
-    for eng, out in outs.items():
-        d = os.path.join(out, "summary")
-        if not os.path.isdir(d):
-            continue
-        rows = con.execute(f"""
-            SELECT regexp_extract(filename, 'county=([^/]+)', 1) AS county,
-                   sum(holds)::BIGINT, sum(flagged)::BIGINT, sum(bookings)::BIGINT
-            FROM read_parquet('{d}/*/*.parquet', filename=true, hive_partitioning=false,
-                              union_by_name=true)
-            GROUP BY ALL ORDER BY 1""").fetchall()
-        totals[eng] = {r[0]: (r[1], r[2], r[3]) for r in rows}
+    a_cols, p_cols = summary_columns(con, audit), summary_columns(con, peer)
+    cols = [c for c in a_cols if c in p_cols and c not in KEYS and c != "county_name"]
+    for t, d in (("a", audit), ("p", peer)):
+        sel = ", ".join(f"{c} AS {t}_{c}" for c in cols)
+        con.execute(f"CREATE TEMP TABLE {t}_s AS SELECT county, year, month, {sel} FROM {read_summary(con, d)}")
+    con.execute("""CREATE TEMP TABLE both_ AS
+        SELECT county, year, month, a_s.county IS NOT NULL AS in_a, p_s.county IS NOT NULL AS in_p, *
+               EXCLUDE (county, year, month)
+        FROM a_s FULL JOIN p_s USING (county, year, month)""")
+    floats = set(C.SUMMARY_HOURS)
+    parts = []
+    for c in cols:
+        a, p = f"a_{c}", f"p_{c}"
+        if c in floats:
+            diff = (f"CASE WHEN {a} IS NULL OR {p} IS NULL THEN {a} IS DISTINCT FROM {p} "
+                    f"ELSE abs({a} - {p}) > {REL_TOL} * greatest(abs({a}), abs({p})) "
+                    f"AND abs({a} - {p}) > 1e-9 END")
+        else:
+            diff = f"{a} IS DISTINCT FROM {p}"
+        parts.append(f"SELECT county, year, month, '{c}' AS col, {a}::VARCHAR AS av, {p}::VARCHAR AS pv "
+                     f"FROM both_ WHERE in_a AND in_p AND ({diff})")
+    n, only_a, only_p = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE NOT in_p), count(*) FILTER (WHERE NOT in_a) FROM both_").fetchall()[0]
+    diffs = con.execute(f"SELECT * FROM ({' UNION ALL '.join(parts)}) ORDER BY county, year, month, col"
+                        ).fetchall() if parts else []
+    missing = con.execute("SELECT county, year, month, in_a FROM both_ WHERE NOT (in_a AND in_p) "
+                          "ORDER BY ALL").fetchall()
     con.close()
-    engs = [e for e in ("audit", "duckdb", "pandas") if e in totals]
-    counties = sorted(set().union(*[set(t) for t in totals.values()])) if totals else []
-    head = "| county | " + " | ".join(
-        f"{e} holds | {e} flagged" for e in engs) + " | max diff vs audit |"
-    lines = [head, "|" + "---|" * (2 + 2 * len(engs))]
-    worst = 0.0
-    sums = {e: [0, 0, 0] for e in engs}
-    book_diff = 0.0
-
-    def rel(x, a):
-        return abs(x - a) / max(abs(a), 1)
-
-    for c in counties:
-        cells, diff = [], 0.0
-        a = totals.get("audit", {}).get(c)
-        for e in engs:
-            v = totals[e].get(c)
-            if v is None:
-                cells += ["missing", "missing"]
-                diff = float("inf")
-                continue
-            cells += [str(v[0]), str(v[1])]
-            for k in range(3):
-                sums[e][k] += v[k]
-            if a is not None and e != "audit":
-                diff = max(diff, rel(v[0], a[0]), rel(v[1], a[1]))
-                book_diff = max(book_diff, rel(v[2], a[2]))
-        worst = max(worst, diff)
-        lines.append(f"| {c} | " + " | ".join(cells) + f" | {diff * 100:.2f}% |")
-    if len(counties) > 1:
-        cells = []
-        for e in engs:
-            cells += [str(sums[e][0]), str(sums[e][1])]
-        d = 0.0
-        if "audit" in sums:
-            for e in engs:
-                if e != "audit":
-                    d = max(d, rel(sums[e][0], sums["audit"][0]), rel(sums[e][1], sums["audit"][1]))
-        lines.append("| **all** | " + " | ".join(cells) + f" | {d * 100:.2f}% |")
-    lines.append("")
-    lines += all_columns(outs)
-    lines.append("")
-    lines.append(f"Largest per-county difference from the audit in holds or flagged holds: "
-                 f"{worst * 100:.3f}%; in bookings counted: {book_diff * 100:.3f}%.")
-    if worst > 0.01:
-        lines.append("")
-        lines.append(f"**WARNING**: a yardstick differs from the audit by more than 1% "
-                     f"({worst * 100:.2f}%) for some county: it is not doing the same work.")
-    return lines, worst
+    return {"months": n, "only_audit": only_a, "only_peer": only_p, "columns": cols,
+            "not_compared": [c for c in a_cols if c not in p_cols and c not in KEYS],
+            "diffs": diffs, "missing": missing}
 
 
-def all_columns(outs: dict[str, str]) -> list[str]:
-    """County-months where a yardstick's summary equals the audit's in every
-    column (floats to 1e-9 relative), and the columns that differ most often."""
-    import duckdb
-    if "audit" not in outs or not os.path.isdir(os.path.join(outs["audit"], "summary")):
-        return []
-    con = duckdb.connect()
-
-    def rel(d: str) -> str:
-        return (f"(SELECT regexp_extract(filename, 'county=([^/]+)', 1) AS cty, * EXCLUDE (filename) "
-                f"FROM read_parquet('{d}/summary/*/*.parquet', filename=true, "
-                f"hive_partitioning=false, union_by_name=true))")
-
-    cols = [c for c in C.SUMMARY_COLUMNS if c not in ("county", "county_name", "year", "month")]
-    out = []
+def compare_report(outs: dict[str, str], list_max: int = 40) -> tuple[list[str], int]:
+    """Markdown lines comparing each peer's summary with the audit's, and
+    the number of differences found (county-months missing included)."""
+    L: list[str] = []
+    total = 0
+    audit = outs.get("audit")
+    if not audit or not os.path.isdir(os.path.join(audit, "summary")):
+        return ["(no audit summary to compare with)"], 0
     for eng, d in outs.items():
-        if eng == "audit" or not os.path.isdir(os.path.join(d, "summary")):
+        if eng == "audit":
             continue
-        diffs = []
-        for c in cols:
-            if c == "regime":
-                diffs.append(f"(a.{c} IS DISTINCT FROM y.{c})")
-            else:
-                diffs.append(f"(CASE WHEN a.{c} IS NULL OR y.{c} IS NULL THEN a.{c} IS DISTINCT FROM y.{c} "
-                             f"ELSE abs(a.{c} - y.{c}) > 1e-9 * greatest(abs(a.{c}), 1) END)")
-        sel = ", ".join(f"count(*) FILTER (WHERE {e})" for e in diffs)
-        row = con.execute(f"""
-            SELECT count(*), count(*) FILTER (WHERE a.cty IS NULL OR y.cty IS NULL),
-                   count(*) FILTER (WHERE {' OR '.join(diffs)}), {sel}
-            FROM {rel(outs['audit'])} a FULL JOIN {rel(d)} y USING (cty, year, month)""").fetchall()[0]
-        total, missing, differing = row[0], row[1], row[2]
-        per = sorted(((n, c) for n, c in zip(row[3:], cols) if n), reverse=True)
-        same = total - missing - differing
-        text = (f"- {eng}: {same} of {total} county-months equal the audit's in all "
-                f"{len(cols)} summary columns")
-        if missing:
-            text += f"; {missing} months only in one of the two"
-        if per:
-            text += "; differing: " + ", ".join(f"{c} ({n})" for n, c in per[:6])
-        out.append(text + ".")
-    con.close()
-    return out
+        if not os.path.isdir(os.path.join(d, "summary")):
+            L.append(f"- {eng}: no summary/ written")
+            total += 1
+            continue
+        r = compare(audit, d)
+        nd = len(r["diffs"]) + len(r["missing"])
+        total += nd
+        months_both = r["months"] - r["only_audit"] - r["only_peer"]
+        bad_months = len({(c, y, m) for c, y, m, *_ in r["diffs"]})
+        text = (f"- **{eng}**: {r['months']} county-months ({months_both} in both), "
+                f"{len(r['columns'])} columns compared (counts exactly, hours within "
+                f"{REL_TOL:g} relative): ")
+        if nd == 0:
+            text += "**no difference**."
+        else:
+            text += (f"**{len(r['diffs'])} differing values in {bad_months} county-months**"
+                     + (f", {r['only_audit']} county-months only in the audit's summary, "
+                        f"{r['only_peer']} only in {eng}'s" if r["missing"] else "") + ".")
+        if r["not_compared"]:
+            text += f" Not in {eng}'s summary: {', '.join(r['not_compared'])}."
+        L.append(text)
+        if r["diffs"]:
+            per: dict[str, int] = {}
+            for row in r["diffs"]:
+                per[row[3]] = per.get(row[3], 0) + 1
+            L.append("  By column: " + ", ".join(f"{c} {n}" for c, n in sorted(per.items(), key=lambda x: -x[1])) + ".")
+            L.append("")
+            L.append(f"  | county | month | column | audit | {eng} |")
+            L.append("  |---|---|---|---|---|")
+            for c, y, m, col, av, pv in r["diffs"][:list_max]:
+                L.append(f"  | {c} | {y}-{m:02d} | {col} | {av} | {pv} |")
+            if len(r["diffs"]) > list_max:
+                L.append(f"  | ... | | {len(r['diffs']) - list_max} more | | |")
+            L.append("")
+        for c, y, m, in_a in r["missing"][:list_max]:
+            L.append(f"  - {c} {y}-{m:02d}: only in {'the audit' if in_a else eng}")
+        with open(os.path.join(d, "differences.csv"), "w") as f:
+            f.write("county,year,month,column,audit,peer\n")
+            for row in r["diffs"]:
+                f.write(",".join("" if v is None else str(v) for v in row) + "\n")
+            for c, y, m, in_a in r["missing"]:
+                f.write(f"{c},{y},{m},(row),{'present' if in_a else ''},{'' if in_a else 'present'}\n")
+    return L, total
 
 
 # ---------------------------------------------------------------------------
@@ -499,7 +498,15 @@ def main() -> int:
     s.add_argument("--results", required=True)
     s.add_argument("--runs", type=int, default=3)
     s.add_argument("--no-warm", action="store_true")
+    c = sub.add_parser("compare", help="compare peers' summaries with the audit's, every county-month")
+    c.add_argument("--audit", required=True, help="the audit's output folder (with summary/)")
+    c.add_argument("peers", nargs="+", help="NAME=DIR: a peer's output folder (with summary/)")
     a = ap.parse_args()
+    if a.cmd == "compare":
+        outs = {"audit": a.audit} | dict(x.split("=", 1) for x in a.peers)
+        lines, n = compare_report(outs)
+        print("\n".join(lines))
+        return 1 if n else 0
     for k in ("data", "out", "binary", "results"):
         if hasattr(a, k) and k != "data":
             setattr(a, k, os.path.abspath(getattr(a, k)))
