@@ -118,7 +118,8 @@ import pyarrow as pa
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common as C  # noqa: E402
 
-PROFILE: dict[str, float] = defaultdict(float)
+PROFILE: dict[str, float] = defaultdict(float)   # wall seconds per phase
+CPU: dict[str, float] = defaultdict(float)       # CPU seconds (all threads) per phase
 
 
 def q(s: str) -> str:
@@ -193,13 +194,13 @@ class Reader:
         self.n = 0
         self.rejects: list[tuple[str, str, str, str, int, list[str]]] = []
 
-    def read(self, p: C.Pipeline, src: C.Source, group: tuple[list[str], list[str]],
+    def read(self, src: C.Source, header: list[str], files: list[str],
              roles: list[str]) -> tuple[str, dict[str, str]]:
-        """One read_csv of a group of files with one header: the source's
-        mapped columns, trimmed, as x0, x1, ... and the map of column name ->
-        x name. Rows the reader rejects go to a rejects table, noted for the
-        roles (releases, charges) whose rejected rows name a booking."""
-        header, files = group
+        """One read_csv of files with one header and one layout (of every
+        county that has it): the source's mapped columns, trimmed, as x0,
+        x1, ..., and `filename`; the map of column name -> x name. Rows the
+        reader rejects go to a rejects table, noted for the roles (releases,
+        charges) whose rejected rows name a booking."""
         cols = src.columns()
         pos = [C.column_position(header, c, files[0]) for c in cols]
         self.n += 1
@@ -207,30 +208,36 @@ class Reader:
         enc = "utf-8" if src.encoding == "utf-8" else "latin-1"
         spec = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
         flist = "[" + ", ".join(q(f) for f in files) + "]"
+        # Rows with the wrong number of fields or invalid UTF-8 are left out;
+        # where they may name a booking (releases, charges), their text is
+        # kept in a rejects table.
+        keep = (f"store_rejects=true, rejects_table={q(rt)}, rejects_scan={q(rt + '_scan')}"
+                if roles else "ignore_errors=true")
         read = (f"read_csv({flist}, header=true, auto_detect=false, columns={spec}, "
                 f"delim={q(src.delimiter)}, quote='\"', escape='\"', skip={src.skip_rows}, "
-                f"encoding={q(enc)}, store_rejects=true, rejects_table={q(rt)}, "
-                f"rejects_scan={q(rt + '_scan')})")
+                f"encoding={q(enc)}, filename=true, {keep})")
         for role in roles:
             inp = src.input_of(role)
             idcol = inp.columns["booking_id"][0]
-            self.rejects.append((p.slug, role, rt, src.delimiter,
+            self.rejects.append((role, rt, src.delimiter,
                                  C.column_position(header, idcol, files[0]), inp.null_values))
         sel = ", ".join(f"trim(c{pp}) AS x{i}" for i, pp in enumerate(pos))
-        return f"SELECT {sel} FROM {read}", {c: f"x{i}" for i, c in enumerate(cols)}
+        return f"SELECT filename, {sel} FROM {read}", {c: f"x{i}" for i, c in enumerate(cols)}
 
     def rejected_ids_sql(self) -> str | None:
         """(county, kind, booking_id) named by the rows the reader rejected."""
         parts = []
-        for slug, role, rt, delim, idpos, nulls in self.rejects:
+        for role, rt, delim, idpos, nulls in self.rejects:
             kind = "release" if role == "releases" else "charge"
             f = "trim(f)"
             keep = f"{f} <> ''" + "".join(f" AND {f} <> {q(n.strip())}" for n in nulls if n.strip())
             parts.append(
-                f"SELECT {q(slug)} AS county, {q(kind)} AS kind, trim(f) AS booking_id FROM ("
-                f"SELECT CASE WHEN error_type IN ('MISSING COLUMNS', 'TOO MANY COLUMNS') "
-                f"THEN string_split(csv_line, {q(delim)}) "
-                f"ELSE [string_split(csv_line, {q(delim)})[{idpos + 1}]] END AS fs FROM {rt}), "
+                f"SELECT county, {q(kind)} AS kind, trim(f) AS booking_id FROM ("
+                f"SELECT b.county, CASE WHEN e.error_type IN ('MISSING COLUMNS', 'TOO MANY COLUMNS') "
+                f"THEN string_split(e.csv_line, {q(delim)}) "
+                f"ELSE [string_split(e.csv_line, {q(delim)})[{idpos + 1}]] END AS fs FROM {rt} e "
+                f"JOIN {rt}_scan s ON s.scan_id = e.scan_id AND s.file_id = e.file_id "
+                f"JOIN bfiles b ON b.path = s.file_path), "
                 f"unnest(fs) AS u(f) WHERE f IS NOT NULL AND {keep}")
         return " UNION ALL ".join(parts) if parts else None
 
@@ -306,25 +313,45 @@ def input_layers(p: C.Pipeline, inp: C.Input | None, table: str, xs: dict[str, s
     return texts, parsed, out
 
 
-def read_select(rd: Reader, p: C.Pipeline, src: C.Source, tables: list[tuple[str, str]]) -> list[str]:
-    """The rows of one source, every read in the columns of input_layers,
-    for `tables` [(table, prefix)]: bookings and releases share a source."""
-    out = []
+def layout(p: C.Pipeline, src: C.Source, header: list[str], tables: list[tuple[str, str]]) -> tuple:
+    """What the SQL that reads a source depends on: counties whose files
+    have one layout (the generated state has three) are read by one
+    read_csv, whose planning is then paid once, not once per county."""
+    parts: list = [tuple(t for t, _ in tables), p.tz, src.delimiter, src.encoding, src.skip_rows,
+                   tuple(header)]
+    for table, _ in tables:
+        inp = src.input_of(table)
+        if inp is None:
+            parts.append(None)
+            continue
+        fl = []
+        for fld, kind, _ in C.FIELDS[table]:
+            if fld in inp.columns:
+                fl.append((fld, tuple(inp.columns[fld]), tuple(inp.formats.get(fld, [])),
+                           p.end_of_day(fld) if kind == C.DATETIME else None,
+                           tuple(sorted(p.codes.get(fld, {}).items())) if kind in (C.CODED, C.BOOL) else None))
+        parts.append((tuple(fl), tuple(inp.null_values)))
+    return tuple(parts)
+
+
+def read_select(rd: Reader, p: C.Pipeline, src: C.Source, header: list[str], files: list[str],
+                tables: list[tuple[str, str]]) -> str:
+    """The rows of files of one layout, in the columns of input_layers, for
+    `tables` [(table, prefix)] (bookings and releases share a source), with
+    `filename` (the county is found from it)."""
     roles = [t for t, _ in tables if t in ("releases", "charges") and src.input_of(t)]
-    for group in C.file_groups(src.inputs[0]):
-        read, xs = rd.read(p, src, group, roles)
-        texts, parsed, cols = [], [], [f"{q(p.slug)} AS county"]
-        for table, pre in tables:
-            inp = src.input_of(table)
-            t, pz, o = input_layers(p, inp, table, xs, pre)
-            texts += t
-            parsed += pz
-            cols.append(f"{'true' if inp else 'false'} AS {pre}has")
-            cols += o
-        inner = f"SELECT {', '.join(texts)} FROM ({read})"
-        inner = f"SELECT {', '.join(parsed)} FROM ({inner})"
-        out.append(f"SELECT {', '.join(cols)} FROM ({inner})")
-    return out
+    read, xs = rd.read(src, header, files, roles)
+    texts, parsed, cols = ["filename"], ["filename"], ["filename"]
+    for table, pre in tables:
+        inp = src.input_of(table)
+        t, pz, o = input_layers(p, inp, table, xs, pre)
+        texts += t
+        parsed += pz
+        cols.append(f"{'true' if inp else 'false'} AS {pre}has")
+        cols += o
+    inner = f"SELECT {', '.join(texts)} FROM ({read})"
+    inner = f"SELECT {', '.join(parsed)} FROM ({inner})"
+    return f"SELECT {', '.join(cols)} FROM ({inner})"
 
 
 def finish(selects: dict[str, list[str]], tables: list[tuple[str, str]], keep: list[str],
@@ -350,8 +377,8 @@ def finish(selects: dict[str, list[str]], tables: list[tuple[str, str]], keep: l
                     f"hash({names}) AS {pre}h"]
         u = f"SELECT *, {', '.join(us)} FROM ({' UNION ALL '.join(sel)})"
         t = f"SELECT *, {', '.join(utc)} FROM ({u})"
-        parts.append(f"SELECT x.county, {', '.join('x.' + k for k in keep)}, {', '.join(oks)} "
-                     f"FROM ({t}) x JOIN cty c ON c.county = x.county")
+        parts.append(f"SELECT b.county, {', '.join('x.' + k for k in keep)}, {', '.join(oks)} "
+                     f"FROM ({t}) x JOIN bfiles b ON b.path = x.filename JOIN cty c ON c.county = b.county")
     return " UNION ALL ".join(parts)
 
 
@@ -369,30 +396,41 @@ class Batch:
         self.con, self.ps, self.n, self.days = con, pipelines, n, days
 
     def x(self, phase: str, sql: str) -> None:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         self.con.execute(sql)
         PROFILE[phase] += time.perf_counter() - t0
+        CPU[phase] += time.process_time() - c0
 
     def run(self) -> None:
         x = self.x
         rd = Reader(str(self.n))
-        br, ch, dtn = defaultdict(list), defaultdict(list), defaultdict(list)
-        cty = []
+        # Sources grouped by layout: {role: {layout: (pipeline, source, header, files)}}.
+        groups: dict[str, dict[tuple, list]] = {"br": {}, "ch": {}, "dt": {}}
+        cty, bfiles = [], []
         for p in self.ps:
             as_of_us = C.local_to_utc_us(p.as_of, ZoneInfo(p.tz)) if p.as_of else None
             for src in C.sources(p):
                 tables = {i.table for i in src.inputs}
-                if tables & {"bookings", "releases"}:
-                    br[p.tz] += read_select(rd, p, src, BR_TABLES)
-                elif "charges" in tables:
-                    ch[p.tz] += read_select(rd, p, src, [("charges", "")])
-                else:
-                    dtn[p.tz] += read_select(rd, p, src, [("detainers", "")])
+                role = "br" if tables & {"bookings", "releases"} else "ch" if "charges" in tables else "dt"
+                spec = {"br": BR_TABLES, "ch": [("charges", "")], "dt": [("detainers", "")]}[role]
+                for header, files in C.file_groups(src.inputs[0]):
+                    g = groups[role].setdefault(layout(p, src, header, spec), [p, src, header, []])
+                    g[3] += files
+                    bfiles += [(f, p.slug) for f in files]
             cty.append("(" + ", ".join([
                 q(p.slug), q(p.county), q(p.state), q(p.tz),
                 ts_utc(as_of_us) if as_of_us is not None else "NULL::TIMESTAMPTZ",
                 str(p.grace_minutes), f"DATE '{p.since}'",
                 f"DATE '{p.until}'" if p.until else "NULL::DATE", q(p.missing_warrant)]) + ")")
+        self.con.register("bfiles_py", pa.table({"path": [f for f, _ in bfiles],
+                                                 "county": [c for _, c in bfiles]}))
+        self.con.execute("CREATE OR REPLACE TEMP TABLE bfiles AS SELECT * FROM bfiles_py")
+        self.con.unregister("bfiles_py")
+        br, ch, dtn = defaultdict(list), defaultdict(list), defaultdict(list)
+        for role, out, spec in (("br", br, BR_TABLES), ("ch", ch, [("charges", "")]),
+                                ("dt", dtn, [("detainers", "")])):
+            for p, src, header, files in groups[role].values():
+                out[p.tz].append(read_select(rd, p, src, header, files, spec))
         x("rules: counties", f"""CREATE OR REPLACE TEMP TABLE cty AS SELECT * FROM (VALUES {', '.join(cty)})
             c(county, county_name, state, tz, as_of, grace, since, until, missing_warrant)""")
 
@@ -415,7 +453,7 @@ class Batch:
               WHERE NOT r_ok AND r_booking_id IS NOT NULL
               UNION ALL SELECT county, 'charge', booking_id FROM ch WHERE NOT ok AND booking_id IS NOT NULL
               {'UNION ALL ' + rj if rj else ''})""")
-        for _, _, rt, _, _, _ in rd.rejects:
+        for _, rt, _, _, _ in rd.rejects:
             self.con.execute(f"DROP TABLE IF EXISTS {rt}; DROP TABLE IF EXISTS {rt}_scan")
 
         # --- bookings joined with their release and charges (rule 1, 2) -------
@@ -638,7 +676,7 @@ class Batch:
             LEFT JOIN mc USING (county, year, month)
             LEFT JOIN hm USING (county, year, month)
             LEFT JOIN bl ON bl.county = s.county AND bl.year = s.year""")
-        for t in ("j", "att", "hf", "mc", "bl", "cty"):
+        for t in ("j", "att", "hf", "mc", "bl", "cty", "bfiles"):
             self.con.execute(f"DROP TABLE {t}")
 
 
@@ -710,7 +748,8 @@ def main(argv: list[str]) -> int:
         total = time.perf_counter() - t_start
         print(f"duckdb_core profile ({len(bs)} batches, wall {total:.2f} s):", file=sys.stderr)
         for k, v in PROFILE.items():
-            print(f"  {k:28s} {v:8.2f} s  {100 * v / total:5.1f}%", file=sys.stderr)
+            print(f"  {k:28s} wall {v:8.2f} s  {100 * v / total:5.1f}%   CPU {CPU.get(k, 0):8.2f} s",
+                  file=sys.stderr)
     print(f"duckdb_core: {len(pipelines)} counties in {len(bs)} batches: {holds} holds, "
           f"{flagged} flagged; outputs in {summary_dir}")
     return 0

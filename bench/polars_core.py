@@ -31,8 +31,8 @@ relative to the TOML file and may be globs):
   lodged_at, the earlier for the other fields; a time in the DST gap
   rejects its row; years outside 1980-2100 (dates of birth 1900-2100),
   times after as_of, unparseable dates and amounts, and empty required
-  fields reject their row; a field with invalid UTF-8 (a U+FFFD after the
-  lossy decoding) in a utf-8 file rejects its row; codes mapped with
+  fields reject their row; a row with invalid UTF-8 in any field (a U+FFFD
+  after the lossy decoding) in a utf-8 file is rejected; codes mapped with
   [codes.*] (exact, then ignoring case and spaces, `""` for empty fields;
   else 'unknown');
 - the rules, as in duckdb_core.py: duplicate and conflicting booking and
@@ -63,8 +63,8 @@ What it leaves out, compared with the full audit:
   data has none);
 - windows-1252 files are read with `utf8-lossy` (polars reads only UTF-8):
   their accented letters become U+FFFD, which only names carry, and names
-  do not enter the counts; invalid UTF-8 is looked for in the mapped
-  columns only;
+  do not enter the counts; a literal U+FFFD in a utf-8 file counts as
+  invalid UTF-8;
 - person keys for flagged_persons: `id:person_id`, else the booking id (the
   audit falls back to normalized name + date of birth first);
 - ties in "earliest lodged" are broken by detainer_id, then reading order;
@@ -179,8 +179,6 @@ def input_exprs(p: C.Pipeline, inp: C.Input | None, table: str, xs: dict[str, st
         tx = f"{name}__t"
         texts.append(t.alias(tx))
         x, v = pl.col(tx), pl.col(name)
-        if utf8:
-            bad.append(x.str.contains("\ufffd", literal=True).fill_null(False))
         if kind == C.DATETIME:
             n = pl.col(f"{name}__n")
             vals.append(naive(x, p, fld, inp.formats.get(fld, [])).alias(f"{name}__n"))
@@ -224,7 +222,11 @@ def scan_source(p: C.Pipeline, src: C.Source, tables: list[tuple[str, str]], as_
                          infer_schema=False, quote_char='"', empty_string_is_null=False,
                          truncate_ragged_lines=True, encoding="utf8-lossy")
         xs = {c: f"x{i}" for i, c in enumerate(cols)}
-        lf = lf.select([pl.nth(pp).alias(f"x{i}") for i, pp in enumerate(pos)])
+        # Invalid UTF-8 anywhere in a row of a utf-8 file (a U+FFFD after
+        # the lossy decoding) rejects the row for every input that reads it.
+        u8 = (pl.any_horizontal(pl.all().str.contains("\ufffd", literal=True)).fill_null(False)
+              if utf8 else pl.lit(False))
+        lf = lf.select([pl.nth(pp).alias(f"x{i}") for i, pp in enumerate(pos)] + [u8.alias("_u8bad")])
         texts, vals, insts, oks = [], [], [], []
         for table, pre in tables:
             inp = src.input_of(table)
@@ -233,7 +235,8 @@ def scan_source(p: C.Pipeline, src: C.Source, tables: list[tuple[str, str]], as_
             vals += v
             insts += i
             names = [f"{pre}{f}" for f, _, _ in C.FIELDS[table]]
-            oks.append(pl.lit(None, pl.Boolean).alias(f"{pre}ok") if inp is None else (~bad).alias(f"{pre}ok"))
+            oks.append(pl.lit(None, pl.Boolean).alias(f"{pre}ok") if inp is None
+                       else (~(bad | pl.col("_u8bad"))).alias(f"{pre}ok"))
             oks.append(pl.struct(names).hash(7).alias(f"{pre}h"))
         lf = lf.with_columns(texts).with_columns(vals)
         if insts:
