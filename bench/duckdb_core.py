@@ -2,7 +2,8 @@
 """DuckDB peer: the core work of `detainer-audit run` (what the monthly
 summary needs), in DuckDB SQL, written as a competent DuckDB user would.
 
-Usage: python bench/duckdb_core.py [--profile] [--batch-mib N] PIPELINES_DIR_OR_TOML... OUT_DIR
+Usage: python bench/duckdb_core.py [--profile] [--explain FILE] [--batch-mib N]
+                                   PIPELINES_DIR_OR_TOML... OUT_DIR
 
 How it is organized:
 
@@ -21,8 +22,10 @@ How it is organized:
   literal list built in Python, about 240 days for 1980-2100) take the
   exact path that rejects a time in the DST gap and picks the instant the
   field's rule asks for in the repeated hour.
-- `--profile` prints the time of each phase (summed over batches) to
-  stderr; bench/README.md says where the time goes.
+- `--profile` prints the wall and CPU time of each phase (summed over
+  batches) to stderr, `--explain FILE` writes EXPLAIN ANALYZE of every
+  statement (each operator's time); bench/README.md says where the time
+  goes.
 
 What it does, for every pipeline TOML given (read with tomllib; paths are
 relative to the TOML file and may be globs):
@@ -120,6 +123,7 @@ import common as C  # noqa: E402
 
 PROFILE: dict[str, float] = defaultdict(float)   # wall seconds per phase
 CPU: dict[str, float] = defaultdict(float)       # CPU seconds (all threads) per phase
+EXPLAIN = None                                   # --explain: the file EXPLAIN ANALYZE goes to
 
 
 def q(s: str) -> str:
@@ -397,7 +401,12 @@ class Batch:
 
     def x(self, phase: str, sql: str) -> None:
         t0, c0 = time.perf_counter(), time.process_time()
-        self.con.execute(sql)
+        if EXPLAIN is not None and not sql.lstrip().startswith("UPDATE"):
+            # EXPLAIN ANALYZE runs the statement and gives each operator's time.
+            plan = self.con.execute(f"EXPLAIN ANALYZE {sql}").fetchall()
+            EXPLAIN.write(f"\n==== batch {self.n}: {phase}\n{plan[0][1]}\n")
+        else:
+            self.con.execute(sql)
         PROFILE[phase] += time.perf_counter() - t0
         CPU[phase] += time.process_time() - c0
 
@@ -709,6 +718,8 @@ SUMMARY_DDL = """CREATE TEMP TABLE summary_all (
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description="DuckDB peer of detainer-audit's core work")
     ap.add_argument("--profile", action="store_true", help="print the time of each phase to stderr")
+    ap.add_argument("--explain", metavar="FILE",
+                    help="write EXPLAIN ANALYZE of every statement (each operator's time) to FILE")
     ap.add_argument("--batch-mib", type=float, default=256.0,
                     help="CSV input per batch of counties (default 256 MiB)")
     ap.add_argument("paths", nargs="+")
@@ -716,6 +727,9 @@ def main(argv: list[str]) -> int:
     if len(a.paths) < 2:
         ap.error("PIPELINES... OUT_DIR")
     t_start = time.perf_counter()
+    global EXPLAIN
+    if a.explain:
+        EXPLAIN = open(a.explain, "w")
     pipelines = C.load_pipelines(a.paths[:-1])
     out = a.paths[-1]
     os.makedirs(out, exist_ok=True)
