@@ -5,17 +5,21 @@ written as a competent polars user would.
 
 Usage: python bench/polars_core.py [--profile] PIPELINES_DIR_OR_TOML... OUT_DIR
 
-How it is organized: every county's files are scanned lazily
-(`pl.scan_csv`, every field as text) and the counties concatenated, keyed
-by county, so that one plan covers the state; the plan is collected with
-`collect(engine="streaming")` at four points, where a result is used more
-than once or is small enough to keep: the joined bookings (one row per
-usable booking), the detainers, the holds and the summary. Inputs that read
-the same files in the same dialect (bookings and releases from one export)
-are one scan. Local times are read with polars' own chrono formats and
-turned into instants by `dt.replace_time_zone(tz, ambiguous=...,
-non_existent="null")`, once per value: polars does rule 4 natively.
-`--profile` prints the time of each collect to stderr.
+How it is organized: each county's files are scanned lazily
+(`pl.scan_csv`, every field as text) and its bookings joined with their
+release and charges in one plan, collected with `collect(engine="streaming")`
+county by county (one query over every county's scans ran 4 to 8 times
+slower in the streaming engine, and a county's joined bookings, one row per
+usable booking, are what memory must hold); the detainers likewise. The
+rest (attaching, holds, summary) is one lazy plan over the state, keyed by
+county, collected with the streaming engine where a result is used more
+than once: the detainers of the holds, the holds, the summary. Inputs that
+read the same files in the same dialect (bookings and releases from one
+export) are one scan. Local times are read with polars' own chrono formats
+(the formats after a field's first only where it failed) and turned into
+instants by `dt.replace_time_zone(tz, ambiguous=..., non_existent="null")`,
+once per value: polars does rule 4 natively. `--profile` prints the time
+of each collect to stderr.
 
 What it does, for every pipeline TOML given (read with tomllib; paths are
 relative to the TOML file and may be globs):
@@ -376,7 +380,6 @@ def run(pipelines: list[C.Pipeline], summary_dir: str) -> pl.DataFrame:
     cty = (cty.join(newest, on="county", how="left")
            .with_columns(as_of=pl.coalesce("as_of", "t")).drop("t"))
 
-    t0 = time.perf_counter()
     jl, dl, cl = j.lazy(), dt_.lazy(), cty.lazy()
     det_cols = ["rid", "lodged_at", "lifted_at", "form", "warrant", "ice_custody_at", "detainer_id"]
     by_b = dl.filter(pl.col("booking_id").is_not_null()).join(jl.select(KEY), on=KEY, how="semi")
@@ -491,7 +494,6 @@ def run(pipelines: list[C.Pipeline], summary_dir: str) -> pl.DataFrame:
     h = collect("rules: holds", h.select(*KEY, "booked_at", "year", "month", "minutes", "unw", "status",
                                           "warrant_status", "over_limit", "transferred", "person_key",
                                           "flagged", "warrant_unknown", "implausible"))
-    PROFILE["rules: holds (plan)"] += 0  # collect times are counted above
     hl = h.lazy()
 
     # --- the monthly summary -------------------------------------------------
