@@ -1,4 +1,4 @@
-"""Shared helpers of the benchmark yardsticks (duckdb_core.py, pandas_core.py).
+"""Shared helpers of the benchmark peers (duckdb_core.py, polars_core.py, pandas_core.py).
 
 Reads pipeline TOML files the way `detainer-audit` does (docs/PIPELINE_FILES.md, src/config/),
 keeps the canonical field kinds (docs/PIPELINE_FILES.md, src/model/), translates chrono
@@ -6,7 +6,7 @@ format strings for DuckDB and Python/pandas, and builds the calendar of local
 days (federal holidays of 5 U.S.C. 6103, src/calendar.rs) that the 48-hour
 clock of the I-247/I-247D/I-247X forms needs.
 
-Pure Python, standard library only: both yardsticks import it.
+Pure Python, standard library only: every peer imports it.
 """
 
 from __future__ import annotations
@@ -53,10 +53,18 @@ FIELDS: dict[str, list[tuple[str, str, bool]]] = {
 
 # docs/METHOD.md rule 4 / model DateOnly::default_for: readings that never overstate a hold.
 END_OF_DAY_DEFAULT = {"eligible_at", "lodged_at", "charge_released_at"}
+# Rule 4 / model Fold::for_field: a repeated (ambiguous) local time reads as
+# the later instant in these fields, the earlier in every other one
+# (released_at, lifted_at, ice_custody_at, the pipeline's as_of).
+LATER_INSTANT = {"booked_at", "eligible_at", "charge_released_at", "lodged_at"}
 
 MIN_YEAR, MAX_YEAR = 1980, 2100          # datetimes (src/ingest/parse/datetime.rs)
 DOB_MIN_YEAR, DOB_MAX_YEAR = 1900, 2100  # dates of birth
 MAX_HOLD_MINUTES = 5 * 36_525 * 24 * 60 // 100  # src/rules/plausibility.rs
+# src/config/defaults.rs: the formats of a field the pipeline gives none for.
+DEFAULT_DATETIME_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
+                            "%Y-%m-%dT%H:%M", "%Y-%m-%d"]
+DEFAULT_DATE_FORMATS = ["%Y-%m-%d"]
 
 
 # ---------------------------------------------------------------------------
@@ -149,12 +157,21 @@ def load_pipeline(path: str) -> Pipeline:
             delim = "\t"
         enc = ri.get("encoding", "utf-8").lower()
         enc = "windows-1252" if enc in ("windows-1252", "cp1252") else "utf-8"
+        columns = {k: _as_list(v) for k, v in ri.get("columns", {}).items()}
+        formats = {k: _as_list(v) for k, v in ri.get("formats", {}).items()}
+        # A mapped date or datetime field without formats takes its kind's
+        # defaults (src/config/defaults.rs).
+        for fld, kind, _ in FIELDS[ri["table"]]:
+            if fld in columns and fld not in formats:
+                if kind == DATETIME:
+                    formats[fld] = list(DEFAULT_DATETIME_FORMATS)
+                elif kind == DATE:
+                    formats[fld] = list(DEFAULT_DATE_FORMATS)
         inputs.append(Input(
             table=ri["table"], files=files, fmt=fmt, delimiter=delim, encoding=enc,
             skip_rows=int(ri.get("skip_rows", 0)),
             null_values=list(ri.get("null_values", [""])),
-            columns={k: _as_list(v) for k, v in ri.get("columns", {}).items()},
-            formats={k: _as_list(v) for k, v in ri.get("formats", {}).items()},
+            columns=columns, formats=formats,
         ))
     as_of = raw.get("as_of")
     until = rules.get("until")
@@ -283,14 +300,34 @@ def holiday_days(first_year: int, last_year: int) -> set[dt.date]:
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
-def local_to_utc_us(naive: dt.datetime, zone: ZoneInfo) -> int | None:
-    """Method rule 4 (as the bench reads it) in plain Python: earliest instant of an ambiguous local time,
-    None for a time in a DST gap."""
-    t = naive.replace(tzinfo=zone, fold=0)   # fold=0: the earlier instant
+def local_to_utc_us(naive: dt.datetime, zone: ZoneInfo, later: bool = False) -> int | None:
+    """Method rule 4 in plain Python: the earlier (or, with `later`, the
+    later) instant of an ambiguous local time, None for a time in a DST gap."""
+    t = naive.replace(tzinfo=zone, fold=1 if later else 0)   # fold=0: the earlier instant
     u = t.astimezone(dt.timezone.utc)
     if u.astimezone(zone).replace(tzinfo=None) != naive:
         return None
     return (u - _EPOCH) // dt.timedelta(microseconds=1)
+
+
+def transition_days(tz: str, first: int = MIN_YEAR, last: int = MAX_YEAR) -> list[dt.date]:
+    """The local days of years first..last on which `tz` changes its UTC
+    offset: the only days with a repeated or a skipped local time."""
+    zone = ZoneInfo(tz)
+
+    def off(d: dt.date):
+        return dt.datetime(d.year, d.month, d.day, tzinfo=zone).utcoffset()
+
+    out = []
+    d = dt.date(first, 1, 1)
+    prev = off(d)
+    while d.year <= last:
+        nxt = off(d + dt.timedelta(days=1))
+        if nxt != prev:
+            out.append(d)
+        prev = nxt
+        d += dt.timedelta(days=1)
+    return out
 
 
 def day_calendar(tz: str, first: dt.date = dt.date(1979, 12, 30),
@@ -363,12 +400,24 @@ def month_keys(p: Pipeline, as_of_local: dt.datetime) -> list[tuple[int, int]]:
     return out
 
 
+# The audit's summary columns (src/outputs/summary.rs), in its order.
 SUMMARY_COLUMNS = [
     "county", "county_name", "year", "month", "bookings", "bookings_with_detainer",
     "holds", "flagged", "flagged_persons", "over_limit", "warrant_unknown",
-    "eligibility_unknown", "open_holds", "transferred_to_ice", "hold_hours_total",
-    "hold_hours_median", "hold_hours_p90", "hold_hours_max",
-    "flagged_hold_hours_total", "baseline_release_minutes_median", "regime",
+    "eligibility_unknown", "release_unknown", "open_holds", "transferred_to_ice",
+    "hold_hours_total", "hold_hours_median", "hold_hours_p90", "hold_hours_max",
+    "flagged_hold_hours_total", "flagged_unwarranted_hours_total",
+    "baseline_release_minutes_median", "regime",
+]
+SUMMARY_COUNTS = [
+    "bookings", "bookings_with_detainer", "holds", "flagged", "flagged_persons",
+    "over_limit", "warrant_unknown", "eligibility_unknown", "release_unknown",
+    "open_holds", "transferred_to_ice",
+]
+SUMMARY_HOURS = [
+    "hold_hours_total", "hold_hours_median", "hold_hours_p90", "hold_hours_max",
+    "flagged_hold_hours_total", "flagged_unwarranted_hours_total",
+    "baseline_release_minutes_median",
 ]
 
 
@@ -416,3 +465,68 @@ def file_groups(inp: Input) -> list[tuple[list[str], list[str]]]:
         else:
             groups.append((h, [f]))
     return groups
+
+
+# ---------------------------------------------------------------------------
+# Reading each file once: inputs of one pipeline that read the same files in
+# the same dialect (bookings and releases from one export, as all three
+# generated dialects have them) are one source.
+
+@dataclass
+class Source:
+    files: list[str]
+    delimiter: str
+    encoding: str
+    skip_rows: int
+    inputs: list[Input]
+
+    def columns(self) -> list[str]:
+        """Every source column any of its inputs maps, once, in order."""
+        out: list[str] = []
+        for inp in self.inputs:
+            for srcs in inp.columns.values():
+                for s in srcs:
+                    if s not in out:
+                        out.append(s)
+        return out
+
+    def input_of(self, table: str) -> Input | None:
+        got = [i for i in self.inputs if i.table == table]
+        return got[0] if got else None
+
+
+def sources(p: Pipeline, shared: tuple[str, ...] = ("bookings", "releases")) -> list[Source]:
+    """The pipeline's inputs grouped by what they read. Only one input of
+    each table goes in a source, and only the tables in `shared` share one
+    (charges and detainers are read on their own)."""
+    out: list[Source] = []
+    for inp in p.inputs:
+        key = (tuple(inp.files), inp.delimiter, inp.encoding, inp.skip_rows)
+        for s in out:
+            if ((tuple(s.files), s.delimiter, s.encoding, s.skip_rows) == key
+                    and inp.table in shared and all(i.table in shared for i in s.inputs)
+                    and s.input_of(inp.table) is None):
+                s.inputs.append(inp)
+                break
+        else:
+            out.append(Source(inp.files, inp.delimiter, inp.encoding, inp.skip_rows, [inp]))
+    return out
+
+
+def input_bytes(p: Pipeline) -> int:
+    return sum(os.path.getsize(f) for f in {f for i in p.inputs for f in i.files})
+
+
+def batches(pipelines: list[Pipeline], budget: int) -> list[list[Pipeline]]:
+    """Counties in batches of at most `budget` bytes of input (a larger
+    county is a batch of its own), in the order given."""
+    out: list[list[Pipeline]] = []
+    size = 0
+    for p in pipelines:
+        b = input_bytes(p)
+        if not out or size + b > budget:
+            out.append([])
+            size = 0
+        out[-1].append(p)
+        size += b
+    return out

@@ -5,9 +5,15 @@ Called by bench/run (which sets up the venv, builds and generates the data);
 it can also be run by hand with the venv's python:
 
   measure.py bench   --data DIR --out DIR --binary PATH --results FILE
-                     [--runs N] [--pandas-runs M] [--label S] [--no-warm]
+                     [--runs N] [--pandas-runs M] [--engines LIST] [--label S] [--no-warm]
   measure.py scaling --data DIR[,DIR...] --labels S[,S...] --out DIR
-                     --binary PATH --results FILE [--runs N] [--no-warm]
+                     --binary PATH --results FILE [--runs N] [--pandas-runs M]
+                     [--engines LIST] [--no-warm]
+  measure.py compare --audit DIR NAME=DIR...   (summaries only, no runs)
+
+Engines: audit (the binary), duckdb, polars and pandas (bench/*_core.py);
+--runs N runs each of the audit, duckdb and polars, --pandas-runs M of
+pandas (0 leaves it out); --engines limits the set.
 
 A data DIR holds pipelines/ and data/ as written by `detainer-audit generate`
 (and generate.txt, its output, for the number of bookings).
@@ -17,8 +23,10 @@ os.wait4 on its pid, which returns that child's own resource usage: wall
 time is measured around spawn..reap with time.perf_counter; CPU time is the
 child's ru_utime + ru_stime (all its threads); peak memory is the child's
 ru_maxrss (peak resident set size, KiB on Linux). Runs are interleaved
-(audit, duckdb, pandas, audit, duckdb, ...) so that drift on a shared
-machine hits every engine alike; the table reports medians.
+(audit, duckdb, polars, pandas, audit, ...) so that drift on a shared
+machine hits every engine alike; the tables report medians, also per
+million bookings. After the runs every peer's summary is compared with the
+audit's in every county-month and every column they both have (`compare`).
 """
 
 from __future__ import annotations
@@ -93,6 +101,7 @@ def machine(binary: str) -> dict:
         pass
     import duckdb
     import pandas
+    import polars
     import pyarrow
     mem = ""
     try:
@@ -113,6 +122,7 @@ def machine(binary: str) -> dict:
         "python": platform.python_version(),
         "duckdb": duckdb.__version__,
         "pandas": pandas.__version__,
+        "polars": polars.__version__,
         "pyarrow": pyarrow.__version__,
     }
 
@@ -150,8 +160,98 @@ def engines(binary: str, pipelines: str, out: str) -> dict[str, list[str]]:
         "audit": [binary, *quiet_flag(binary), "run", pipelines, "--out",
                   os.path.join(out, "audit"), "--force"],
         "duckdb": [py, os.path.join(HERE, "duckdb_core.py"), pipelines, os.path.join(out, "duckdb")],
+        "polars": [py, os.path.join(HERE, "polars_core.py"), pipelines, os.path.join(out, "polars")],
         "pandas": [py, os.path.join(HERE, "pandas_core.py"), pipelines, os.path.join(out, "pandas")],
     }
+
+
+ENGINES = ("audit", "duckdb", "polars", "pandas")
+WHAT = {
+    "audit": "`detainer-audit run` (full audit, all outputs)",
+    "duckdb": "`bench/duckdb_core.py` (core work, DuckDB SQL)",
+    "polars": "`bench/polars_core.py` (core work, polars lazy, streaming engine)",
+    "pandas": "`bench/pandas_core.py` (core work, pandas, one county at a time)",
+}
+
+
+def skipped_outputs(outs: dict[str, str]) -> dict[str, list[str]]:
+    """Per peer, the audit's outputs (top-level entries of its folder) that
+    the peer does not write."""
+    a = outs.get("audit")
+    if not a or not os.path.isdir(a):
+        return {}
+    have = {e for e in os.listdir(a) if not e.startswith(".")}
+    out = {}
+    for eng, d in outs.items():
+        if eng != "audit" and os.path.isdir(d):
+            mine = {e for e in os.listdir(d) if not e.startswith(".")}
+            out[eng] = sorted(have - mine)
+    return out
+
+
+def plan_runs(engs: list[str], runs: int, pandas_runs: int) -> list[str]:
+    plan: list[str] = []
+    for i in range(max(runs, pandas_runs)):
+        for e in engs:
+            if i < (pandas_runs if e == "pandas" else runs):
+                plan.append(e)
+    return plan
+
+
+def engine_list(a) -> list[str]:
+    engs = [e for e in (a.engines.split(",") if a.engines else ENGINES)]
+    bad = [e for e in engs if e not in ENGINES]
+    if bad:
+        raise SystemExit(f"unknown engine(s): {', '.join(bad)}; engines: {', '.join(ENGINES)}")
+    if a.pandas_runs == 0 and "pandas" in engs:
+        engs.remove("pandas")
+    return engs
+
+
+def execute(plan: list[str], cmds: dict[str, list[str]], logs: str, tag: str = "") -> list[dict] | None:
+    """Runs the plan, one process at a time; None when one failed."""
+    os.makedirs(logs, exist_ok=True)
+    runs, count = [], {}
+    for eng in plan:
+        count[eng] = count.get(eng, 0) + 1
+        n = count[eng]
+        r = run_once(cmds[eng], os.path.join(logs, f"{eng}-{n}.log"))
+        r.update(engine=eng, run=n)
+        runs.append(r)
+        print(f"  {tag}{eng:7s} run {n}: wall {r['wall_s']:8.2f} s  cpu {r['cpu_s']:8.2f} s  "
+              f"peak {r['peak_mib']:8.1f} MiB  exit {r['exit']}", flush=True)
+        if not ok_exit(eng, r["exit"]):
+            with open(r["log"], errors="replace") as f:
+                tail = f.read()[-3000:]
+            print(f"error: {eng} exited {r['exit']}; its output ({r['log']}):\n{tail}", file=sys.stderr)
+            return None
+    return runs
+
+
+def figures_table(by: dict[str, list[dict]], bookings: int | None) -> list[str]:
+    """Medians per engine, per million bookings too, and ratios to the audit."""
+    L = ["| engine | runs | wall s | CPU s | peak MiB | wall s / M bookings | CPU s / M bookings "
+         "| peak MiB / M bookings | wall / audit | CPU / audit |",
+         "|---|---|---|---|---|---|---|---|---|---|"]
+    aw = med(by["audit"], "wall_s") if "audit" in by else None
+    ac = med(by["audit"], "cpu_s") if "audit" in by else None
+    m = bookings / 1e6 if bookings else None
+    for e, rs in by.items():
+        w, c, pk = med(rs, "wall_s"), med(rs, "cpu_s"), med(rs, "peak_mib")
+        per = (f"{w / m:.2f} | {c / m:.2f} | {pk / m:.0f}" if m else "n/a | n/a | n/a")
+        L.append(f"| {WHAT[e]} | {len(rs)} | {w:.2f} | {c:.2f} | {pk:.0f} | {per} | "
+                 f"{(f'{w / aw:.2f}' if aw else 'n/a')} | {(f'{c / ac:.2f}' if ac else 'n/a')} |")
+    return L
+
+
+def skipped_lines(outs: dict[str, str]) -> list[str]:
+    sk = skipped_outputs(outs)
+    L = ["What each engine writes: the audit every output; each peer only "
+         "`summary/` (the same columns as the audit's: see the cross-check). "
+         "The audit's outputs each peer skips:", ""]
+    for e, items in sk.items():
+        L.append(f"- {e}: {', '.join(f'`{x}`' for x in items) or 'none'}")
+    return L
 
 
 def ok_exit(engine: str, code: int) -> bool:
@@ -173,205 +273,170 @@ def fmt_bytes(n: int) -> str:
 
 
 # ---------------------------------------------------------------------------
-# Cross-check of the three summaries
+# Cross-check of the summaries: every county-month, every column
 
-def crosscheck(outs: dict[str, str]) -> tuple[list[str], float]:
-    """Per county: total holds, flagged holds and bookings of each engine's
-    summary/, and the largest relative difference from the audit. Returns
-    markdown lines and that largest difference."""
+KEYS = ("county", "year", "month")
+REL_TOL = 1e-6
+
+
+def read_summary(con, d: str):
+    """An engine's summary/ as a relation with `county` from its folder name."""
+    return (f"(SELECT regexp_extract(filename, 'county=([^/]+)', 1) AS county, "
+            f"COLUMNS(lambda c: c NOT IN ('filename', 'county')) FROM read_parquet('{d}/summary/*/*.parquet', "
+            f"filename=true, hive_partitioning=false, union_by_name=true))")
+
+
+def summary_columns(con, d: str) -> list[str]:
+    rows = con.execute(f"DESCRIBE SELECT * FROM {read_summary(con, d)}").fetchall()
+    return [r[0] for r in rows]
+
+
+def compare(audit: str, peer: str) -> dict:
+    """The audit's summary against a peer's in every county-month, on every
+    column both have: counts exactly, hours (and minutes) within REL_TOL
+    relative, text exactly; a NULL equals only a NULL. Returns the months
+    compared, the columns compared and left out, and every difference as
+    (county, year, month, column, audit value, peer value)."""
     import duckdb
     con = duckdb.connect()
-    totals: dict[str, dict[str, tuple[int, int, int]]] = {}
-    for eng, out in outs.items():
-        d = os.path.join(out, "summary")
-        if not os.path.isdir(d):
-            continue
-        rows = con.execute(f"""
-            SELECT regexp_extract(filename, 'county=([^/]+)', 1) AS county,
-                   sum(holds)::BIGINT, sum(flagged)::BIGINT, sum(bookings)::BIGINT
-            FROM read_parquet('{d}/*/*.parquet', filename=true, hive_partitioning=false,
-                              union_by_name=true)
-            GROUP BY ALL ORDER BY 1""").fetchall()
-        totals[eng] = {r[0]: (r[1], r[2], r[3]) for r in rows}
+    a_cols, p_cols = summary_columns(con, audit), summary_columns(con, peer)
+    cols = [c for c in a_cols if c in p_cols and c not in KEYS and c != "county_name"]
+    for t, d in (("a", audit), ("p", peer)):
+        sel = ", ".join(f"{c} AS {t}_{c}" for c in cols)
+        con.execute(f"CREATE TEMP TABLE {t}_s AS SELECT county, year, month, {sel} FROM {read_summary(con, d)}")
+    con.execute("""CREATE TEMP TABLE both_ AS
+        SELECT county, year, month, a_s.county IS NOT NULL AS in_a, p_s.county IS NOT NULL AS in_p, *
+               EXCLUDE (county, year, month)
+        FROM a_s FULL JOIN p_s USING (county, year, month)""")
+    floats = set(C.SUMMARY_HOURS)
+    parts = []
+    for c in cols:
+        a, p = f"a_{c}", f"p_{c}"
+        if c in floats:
+            diff = (f"CASE WHEN {a} IS NULL OR {p} IS NULL THEN {a} IS DISTINCT FROM {p} "
+                    f"ELSE abs({a} - {p}) > {REL_TOL} * greatest(abs({a}), abs({p})) "
+                    f"AND abs({a} - {p}) > 1e-9 END")
+        else:
+            diff = f"{a} IS DISTINCT FROM {p}"
+        parts.append(f"SELECT county, year, month, '{c}' AS col, {a}::VARCHAR AS av, {p}::VARCHAR AS pv "
+                     f"FROM both_ WHERE in_a AND in_p AND ({diff})")
+    n, only_a, only_p = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE NOT in_p), count(*) FILTER (WHERE NOT in_a) FROM both_").fetchall()[0]
+    diffs = con.execute(f"SELECT * FROM ({' UNION ALL '.join(parts)}) ORDER BY county, year, month, col"
+                        ).fetchall() if parts else []
+    missing = con.execute("SELECT county, year, month, in_a FROM both_ WHERE NOT (in_a AND in_p) "
+                          "ORDER BY ALL").fetchall()
     con.close()
-    engs = [e for e in ("audit", "duckdb", "pandas") if e in totals]
-    counties = sorted(set().union(*[set(t) for t in totals.values()])) if totals else []
-    head = "| county | " + " | ".join(
-        f"{e} holds | {e} flagged" for e in engs) + " | max diff vs audit |"
-    lines = [head, "|" + "---|" * (2 + 2 * len(engs))]
-    worst = 0.0
-    sums = {e: [0, 0, 0] for e in engs}
-    book_diff = 0.0
-
-    def rel(x, a):
-        return abs(x - a) / max(abs(a), 1)
-
-    for c in counties:
-        cells, diff = [], 0.0
-        a = totals.get("audit", {}).get(c)
-        for e in engs:
-            v = totals[e].get(c)
-            if v is None:
-                cells += ["missing", "missing"]
-                diff = float("inf")
-                continue
-            cells += [str(v[0]), str(v[1])]
-            for k in range(3):
-                sums[e][k] += v[k]
-            if a is not None and e != "audit":
-                diff = max(diff, rel(v[0], a[0]), rel(v[1], a[1]))
-                book_diff = max(book_diff, rel(v[2], a[2]))
-        worst = max(worst, diff)
-        lines.append(f"| {c} | " + " | ".join(cells) + f" | {diff * 100:.2f}% |")
-    if len(counties) > 1:
-        cells = []
-        for e in engs:
-            cells += [str(sums[e][0]), str(sums[e][1])]
-        d = 0.0
-        if "audit" in sums:
-            for e in engs:
-                if e != "audit":
-                    d = max(d, rel(sums[e][0], sums["audit"][0]), rel(sums[e][1], sums["audit"][1]))
-        lines.append("| **all** | " + " | ".join(cells) + f" | {d * 100:.2f}% |")
-    lines.append("")
-    lines += all_columns(outs)
-    lines.append("")
-    lines.append(f"Largest per-county difference from the audit in holds or flagged holds: "
-                 f"{worst * 100:.3f}%; in bookings counted: {book_diff * 100:.3f}%.")
-    if worst > 0.01:
-        lines.append("")
-        lines.append(f"**WARNING**: a yardstick differs from the audit by more than 1% "
-                     f"({worst * 100:.2f}%) for some county: it is not doing the same work.")
-    return lines, worst
+    return {"months": n, "only_audit": only_a, "only_peer": only_p, "columns": cols,
+            "not_compared": [c for c in a_cols if c not in p_cols and c not in KEYS],
+            "diffs": diffs, "missing": missing}
 
 
-def all_columns(outs: dict[str, str]) -> list[str]:
-    """County-months where a yardstick's summary equals the audit's in every
-    column (floats to 1e-9 relative), and the columns that differ most often."""
-    import duckdb
-    if "audit" not in outs or not os.path.isdir(os.path.join(outs["audit"], "summary")):
-        return []
-    con = duckdb.connect()
-
-    def rel(d: str) -> str:
-        return (f"(SELECT regexp_extract(filename, 'county=([^/]+)', 1) AS cty, * EXCLUDE (filename) "
-                f"FROM read_parquet('{d}/summary/*/*.parquet', filename=true, "
-                f"hive_partitioning=false, union_by_name=true))")
-
-    cols = [c for c in C.SUMMARY_COLUMNS if c not in ("county", "county_name", "year", "month")]
-    out = []
+def compare_report(outs: dict[str, str], list_max: int = 40) -> tuple[list[str], int]:
+    """Markdown lines comparing each peer's summary with the audit's, and
+    the number of differences found (county-months missing included)."""
+    L: list[str] = []
+    total = 0
+    audit = outs.get("audit")
+    if not audit or not os.path.isdir(os.path.join(audit, "summary")):
+        return ["(no audit summary to compare with)"], 0
     for eng, d in outs.items():
-        if eng == "audit" or not os.path.isdir(os.path.join(d, "summary")):
+        if eng == "audit":
             continue
-        diffs = []
-        for c in cols:
-            if c == "regime":
-                diffs.append(f"(a.{c} IS DISTINCT FROM y.{c})")
-            else:
-                diffs.append(f"(CASE WHEN a.{c} IS NULL OR y.{c} IS NULL THEN a.{c} IS DISTINCT FROM y.{c} "
-                             f"ELSE abs(a.{c} - y.{c}) > 1e-9 * greatest(abs(a.{c}), 1) END)")
-        sel = ", ".join(f"count(*) FILTER (WHERE {e})" for e in diffs)
-        row = con.execute(f"""
-            SELECT count(*), count(*) FILTER (WHERE a.cty IS NULL OR y.cty IS NULL),
-                   count(*) FILTER (WHERE {' OR '.join(diffs)}), {sel}
-            FROM {rel(outs['audit'])} a FULL JOIN {rel(d)} y USING (cty, year, month)""").fetchall()[0]
-        total, missing, differing = row[0], row[1], row[2]
-        per = sorted(((n, c) for n, c in zip(row[3:], cols) if n), reverse=True)
-        same = total - missing - differing
-        text = (f"- {eng}: {same} of {total} county-months equal the audit's in all "
-                f"{len(cols)} summary columns")
-        if missing:
-            text += f"; {missing} months only in one of the two"
-        if per:
-            text += "; differing: " + ", ".join(f"{c} ({n})" for n, c in per[:6])
-        out.append(text + ".")
-    con.close()
-    return out
+        if not os.path.isdir(os.path.join(d, "summary")):
+            L.append(f"- {eng}: no summary/ written")
+            total += 1
+            continue
+        r = compare(audit, d)
+        nd = len(r["diffs"]) + len(r["missing"])
+        total += nd
+        months_both = r["months"] - r["only_audit"] - r["only_peer"]
+        bad_months = len({(c, y, m) for c, y, m, *_ in r["diffs"]})
+        text = (f"- **{eng}**: {r['months']} county-months ({months_both} in both), "
+                f"{len(r['columns'])} columns compared (counts exactly, hours within "
+                f"{REL_TOL:g} relative): ")
+        if nd == 0:
+            text += "**no difference**."
+        else:
+            text += (f"**{len(r['diffs'])} differing values in {bad_months} county-months**"
+                     + (f", {r['only_audit']} county-months only in the audit's summary, "
+                        f"{r['only_peer']} only in {eng}'s" if r["missing"] else "") + ".")
+        if r["not_compared"]:
+            text += f" Not in {eng}'s summary: {', '.join(r['not_compared'])}."
+        L.append(text)
+        if r["diffs"]:
+            per: dict[str, int] = {}
+            for row in r["diffs"]:
+                per[row[3]] = per.get(row[3], 0) + 1
+            L.append("  By column: " + ", ".join(f"{c} {n}" for c, n in sorted(per.items(), key=lambda x: -x[1])) + ".")
+            L.append("")
+            L.append(f"  | county | month | column | audit | {eng} |")
+            L.append("  |---|---|---|---|---|")
+            for c, y, m, col, av, pv in r["diffs"][:list_max]:
+                L.append(f"  | {c} | {y}-{m:02d} | {col} | {av} | {pv} |")
+            if len(r["diffs"]) > list_max:
+                L.append(f"  | ... | | {len(r['diffs']) - list_max} more | | |")
+            L.append("")
+        for c, y, m, in_a in r["missing"][:list_max]:
+            L.append(f"  - {c} {y}-{m:02d}: only in {'the audit' if in_a else eng}")
+        with open(os.path.join(d, "differences.csv"), "w") as f:
+            f.write("county,year,month,column,audit,peer\n")
+            for row in r["diffs"]:
+                f.write(",".join("" if v is None else str(v) for v in row) + "\n")
+            for c, y, m, in_a in r["missing"]:
+                f.write(f"{c},{y},{m},(row),{'present' if in_a else ''},{'' if in_a else 'present'}\n")
+    return L, total
 
 
 # ---------------------------------------------------------------------------
 # bench: the three engines at one scale
 
+def header_lines(title: str, info: dict) -> list[str]:
+    return [title, "",
+            f"- date: {info['date']}",
+            f"- machine: {info['nproc']} cores (`nproc`), {info['cpu']}, {info['memory']} RAM, {info['os']}",
+            f"- versions: {info['detainer_audit']} (git {info['git']}), {info['rustc']}, "
+            f"Python {info['python']}, duckdb {info['duckdb']}, polars {info['polars']}, "
+            f"pandas {info['pandas']}, pyarrow {info['pyarrow']}",
+            f"- binary: `{info['binary']}`"]
+
+
 def cmd_bench(a) -> int:
     os.makedirs(a.out, exist_ok=True)
     facts = data_facts(a.data)
     info = machine(a.binary)
+    info["binary"] = a.binary
     cmds = engines(a.binary, facts["pipelines"], a.out)
-    plan: list[str] = []
-    for i in range(max(a.runs, a.pandas_runs)):
-        if i < a.runs:
-            plan += ["audit", "duckdb"]
-        if i < a.pandas_runs:
-            plan.append("pandas")
+    engs = engine_list(a)
+    plan = plan_runs(engs, a.runs, a.pandas_runs)
     if not a.no_warm:
         print(f"warming the page cache: {len(facts['files'])} files, "
               f"{fmt_bytes(facts['csv_bytes'])}", flush=True)
         warm(facts["files"])
-    runs: list[dict] = []
-    logs = os.path.join(a.out, "logs")
-    os.makedirs(logs, exist_ok=True)
-    count: dict[str, int] = {}
-    for eng in plan:
-        count[eng] = count.get(eng, 0) + 1
-        n = count[eng]
-        r = run_once(cmds[eng], os.path.join(logs, f"{eng}-{n}.log"))
-        r.update(engine=eng, run=n)
-        runs.append(r)
-        print(f"  {eng:7s} run {n}: wall {r['wall_s']:8.2f} s  cpu {r['cpu_s']:8.2f} s  "
-              f"peak {r['peak_mib']:8.1f} MiB  exit {r['exit']}", flush=True)
-        if not ok_exit(eng, r["exit"]):
-            with open(r["log"], errors="replace") as f:
-                tail = f.read()[-3000:]
-            print(f"error: {eng} exited {r['exit']}; its output ({r['log']}):\n{tail}",
-                  file=sys.stderr)
-            return 1
-
-    by = {e: [r for r in runs if r["engine"] == e] for e in ("audit", "duckdb", "pandas")}
+    runs = execute(plan, cmds, os.path.join(a.out, "logs"))
+    if runs is None:
+        return 1
+    by = {e: [r for r in runs if r["engine"] == e] for e in engs}
     by = {e: rs for e, rs in by.items() if rs}
-    audit_wall = med(by["audit"], "wall_s") if "audit" in by else None
-    audit_cpu = med(by["audit"], "cpu_s") if "audit" in by else None
-    what = {
-        "audit": "`detainer-audit run` (full audit, all outputs)",
-        "duckdb": "`bench/duckdb_core.py` (core work, DuckDB SQL)",
-        "pandas": "`bench/pandas_core.py` (core work, pandas)",
-    }
-    L = [f"# detainer-audit benchmark, scale {a.label}", ""]
+    outs = {e: os.path.join(a.out, e) for e in by}
+    L = header_lines(f"# detainer-audit benchmark, scale {a.label}", info)
     L += [
-        f"- date: {info['date']}",
-        f"- machine: {info['nproc']} cores (`nproc`), {info['cpu']}, {info['memory']} RAM, {info['os']}",
-        f"- versions: {info['detainer_audit']} (git {info['git']}), {info['rustc']}, "
-        f"Python {info['python']}, duckdb {info['duckdb']}, pandas {info['pandas']}, "
-        f"pyarrow {info['pyarrow']}",
         f"- data: {facts['counties']} counties, "
         + (f"{facts['bookings']:,} bookings" if facts["bookings"] else "bookings unknown (no generate.txt)")
         + f", {len(facts['files'])} CSV files, {facts['csv_bytes']:,} bytes ({fmt_bytes(facts['csv_bytes'])})"
-        + f" in `{os.path.relpath(a.data, os.path.dirname(HERE))}`",
-        f"- runs: {a.runs} each of audit and duckdb, {a.pandas_runs} of pandas, interleaved; "
-        f"page cache {'not ' if a.no_warm else ''}warmed first; medians below",
+        + f" in `{a.data}`",
+        f"- runs: {a.runs} each of {', '.join(e for e in by if e != 'pandas')}"
+        + (f", {a.pandas_runs} of pandas" if "pandas" in by else "")
+        + f", interleaved; page cache {'not ' if a.no_warm else ''}warmed first; medians below",
         "",
-        "| engine | runs | median wall s | median CPU s | median peak MiB | wall / audit wall | CPU / audit CPU |",
-        "|---|---|---|---|---|---|---|",
     ]
-    for e, rs in by.items():
-        w, c, m = med(rs, "wall_s"), med(rs, "cpu_s"), med(rs, "peak_mib")
-        ratio = f"{w / audit_wall:.2f}" if audit_wall else "n/a"
-        cratio = f"{c / audit_cpu:.2f}" if audit_cpu else "n/a"
-        L.append(f"| {what[e]} | {len(rs)} | {w:.2f} | {c:.2f} | {m:.0f} | {ratio} | {cratio} |")
-    L.append("")
-    if audit_wall:
-        parts = [f"{e} wall / audit wall = {med(by[e], 'wall_s') / audit_wall:.2f}"
-                 for e in ("duckdb", "pandas") if e in by]
-        if parts:
-            L.append("Ratios: " + "; ".join(parts) + ".")
-            L.append("")
-    if facts["bookings"] and "audit" in by:
-        L.append(f"Audit: {med(by['audit'], 'wall_s') / (facts['bookings'] / 1e6):.2f} s wall and "
-                 f"{med(by['audit'], 'cpu_s') / (facts['bookings'] / 1e6):.2f} s CPU per million bookings.")
-        L.append("")
-    L += ["## Cross-check of the summaries", "",
-          "Per county, total holds and flagged (past release) holds in each engine's "
-          "`summary/` (all months):", ""]
-    xl, worst = crosscheck({e: os.path.join(a.out, e) for e in by})
+    L += figures_table(by, facts["bookings"])
+    L += [""] + skipped_lines(outs)
+    L += ["", "## Cross-check of the summaries", "",
+          "Each peer's `summary/` against the audit's, in every county-month and on every "
+          "column both have (counts exactly, hours within 1e-6 relative); every difference "
+          "is listed by county, month and column (and written to OUT/<peer>/differences.csv).", ""]
+    xl, ndiff = compare_report(outs)
     L += xl
     L += ["", "## Raw runs", "",
           "| # | engine | run | wall s | CPU s (user + sys) | peak MiB | exit |",
@@ -379,11 +444,9 @@ def cmd_bench(a) -> int:
     for i, r in enumerate(runs, 1):
         L.append(f"| {i} | {r['engine']} | {r['run']} | {r['wall_s']:.2f} | {r['cpu_s']:.2f} "
                  f"({r['user_s']:.2f} + {r['sys_s']:.2f}) | {r['peak_mib']:.1f} | {r['exit']} |")
-    L.append("")
-    L.append("Commands (PIPELINES = the data set's pipelines/ folder, OUT = the output folder):")
-    L.append("")
+    L += ["", "Commands (PIPELINES = the data set's pipelines/ folder, OUT = the output folder):", ""]
     for e in by:
-        L.append(f"- {e}: `{' '.join(shorten(x, a) for x in cmds[e])}`")
+        L.append(f"- {e}: `{' '.join(shorten(x, a.out, facts['pipelines']) for x in cmds[e])}`")
     L.append("")
     text = "\n".join(L)
     with open(a.results, "w") as f:
@@ -394,14 +457,17 @@ def cmd_bench(a) -> int:
     print()
     print(text)
     print(f"written: {a.results}")
+    if ndiff:
+        print(f"WARNING: {ndiff} differences between a peer's summary and the audit's "
+              f"(listed above)", file=sys.stderr)
     return 0
 
 
-def shorten(x: str, a) -> str:
+def shorten(x: str, out: str, pipelines: str) -> str:
     root = os.path.dirname(HERE)
-    if x.startswith(a.out):
-        return "OUT" + x[len(a.out):]
-    if x.startswith(os.path.join(a.data, "pipelines")):
+    if x.startswith(out):
+        return "OUT" + x[len(out):]
+    if x.startswith(pipelines):
         return "PIPELINES"
     if x == sys.executable:
         return "python"
@@ -411,61 +477,63 @@ def shorten(x: str, a) -> str:
 
 
 # ---------------------------------------------------------------------------
-# scaling: the audit alone at several sizes
+# scaling: every engine at several sizes (S, 2S, 4S)
 
 def cmd_scaling(a) -> int:
     datas = a.data.split(",")
     labels = a.labels.split(",")
     info = machine(a.binary)
+    info["binary"] = a.binary
+    engs = engine_list(a)
     os.makedirs(a.out, exist_ok=True)
-    rows = []
-    all_runs = []
+    rows, all_runs, xlines, ndiff = [], [], [], 0
     for data, label in zip(datas, labels):
         facts = data_facts(data)
         out = os.path.join(a.out, f"scale-{label}")
-        os.makedirs(os.path.join(out, "logs"), exist_ok=True)
         if not a.no_warm:
             warm(facts["files"])
-        cmd = engines(a.binary, facts["pipelines"], out)["audit"]
-        runs = []
-        for n in range(1, a.runs + 1):
-            r = run_once(cmd, os.path.join(out, "logs", f"audit-{n}.log"))
-            r.update(engine="audit", run=n, scale=label)
-            print(f"  scale {label:>6s} run {n}: wall {r['wall_s']:8.2f} s  cpu {r['cpu_s']:8.2f} s  "
-                  f"peak {r['peak_mib']:8.1f} MiB  exit {r['exit']}", flush=True)
-            if not ok_exit("audit", r["exit"]):
-                print(f"error: audit exited {r['exit']}; see {r['log']}", file=sys.stderr)
-                return 1
-            runs.append(r)
+        cmds = engines(a.binary, facts["pipelines"], out)
+        runs = execute(plan_runs(engs, a.runs, a.pandas_runs), cmds, os.path.join(out, "logs"),
+                       tag=f"scale {label:>6s} ")
+        if runs is None:
+            return 1
+        for r in runs:
+            r["scale"] = label
         all_runs += runs
-        rows.append((label, facts, runs))
-    L = [f"# detainer-audit scaling, scales {', '.join(labels)}", ""]
-    L += [
-        f"- date: {info['date']}",
-        f"- machine: {info['nproc']} cores (`nproc`), {info['cpu']}, {info['memory']} RAM, {info['os']}",
-        f"- versions: {info['detainer_audit']} (git {info['git']}), {info['rustc']}",
-        f"- {a.runs} runs of the full audit per size; medians; page cache "
-        f"{'not ' if a.no_warm else ''}warmed first",
-        "",
-        "| scale | bookings | CSV bytes | median wall s | median CPU s | median peak MiB "
-        "| wall s per M bookings | CPU s per M bookings | wall vs first |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    base = None
-    for label, facts, runs in rows:
-        w, c, m = med(runs, "wall_s"), med(runs, "cpu_s"), med(runs, "peak_mib")
-        b = facts["bookings"]
-        base = base or w
-        per = f"{w / (b / 1e6):.2f}" if b else "n/a"
-        cper = f"{c / (b / 1e6):.2f}" if b else "n/a"
-        L.append(f"| {label} | {b:,} | {facts['csv_bytes']:,} | {w:.2f} | {c:.2f} | {m:.0f} "
-                 f"| {per} | {cper} | {w / base:.2f}x |" if b else
-                 f"| {label} | n/a | {facts['csv_bytes']:,} | {w:.2f} | {c:.2f} | {m:.0f} | n/a | n/a | {w / base:.2f}x |")
-    L += ["", "Linear growth shows as a flat \"per M bookings\" column (and wall about doubling "
-          "from one size to the next); flat memory as a peak that does not double.", "",
-          "## Raw runs", "", "| scale | run | wall s | CPU s | peak MiB | exit |", "|---|---|---|---|---|---|"]
+        by = {e: [r for r in runs if r["engine"] == e] for e in engs}
+        rows.append((label, facts, {e: rs for e, rs in by.items() if rs}))
+        xl, n = compare_report({e: os.path.join(out, e) for e in by if by[e]})
+        ndiff += n
+        xlines += [f"Scale {label}:", ""] + xl + [""]
+    L = header_lines(f"# detainer-audit scaling, scales {', '.join(labels)}", info)
+    L += [f"- runs per size: {a.runs} each of {', '.join(e for e in engs if e != 'pandas')}"
+          + (f", {a.pandas_runs} of pandas" if "pandas" in engs else "")
+          + f"; medians; page cache {'not ' if a.no_warm else ''}warmed first", ""]
+    for e in engs:
+        L += [f"## {e}: {WHAT[e]}", "",
+              "| scale | bookings | CSV bytes | wall s | CPU s | peak MiB | wall s / M bookings "
+              "| CPU s / M bookings | wall vs first | peak vs first |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
+        base_w = base_p = None
+        for label, facts, by in rows:
+            rs = by.get(e)
+            if not rs:
+                continue
+            w, c, pk = med(rs, "wall_s"), med(rs, "cpu_s"), med(rs, "peak_mib")
+            b = facts["bookings"]
+            base_w, base_p = base_w or w, base_p or pk
+            per = f"{w / (b / 1e6):.2f} | {c / (b / 1e6):.2f}" if b else "n/a | n/a"
+            L.append(f"| {label} | {f'{b:,}' if b else 'n/a'} | {facts['csv_bytes']:,} | {w:.2f} | {c:.2f} "
+                     f"| {pk:.0f} | {per} | {w / base_w:.2f}x | {pk / base_p:.2f}x |")
+        L.append("")
+    L += ["Linear growth shows as a flat \"per M bookings\" column (and wall about doubling "
+          "from one size to the next); flat memory as a peak that does not double.", ""]
+    L += skipped_lines({e: os.path.join(a.out, f"scale-{labels[0]}", e) for e in engs})
+    L += ["", "## Cross-check of the summaries", ""] + xlines
+    L += ["## Raw runs", "", "| scale | engine | run | wall s | CPU s | peak MiB | exit |",
+          "|---|---|---|---|---|---|---|"]
     for r in all_runs:
-        L.append(f"| {r['scale']} | {r['run']} | {r['wall_s']:.2f} | {r['cpu_s']:.2f} | "
+        L.append(f"| {r['scale']} | {r['engine']} | {r['run']} | {r['wall_s']:.2f} | {r['cpu_s']:.2f} | "
                  f"{r['peak_mib']:.1f} | {r['exit']} |")
     L.append("")
     text = "\n".join(L)
@@ -476,6 +544,8 @@ def cmd_scaling(a) -> int:
     print()
     print(text)
     print(f"written: {a.results}")
+    if ndiff:
+        print(f"WARNING: {ndiff} differences between a peer's summary and the audit's", file=sys.stderr)
     return 0
 
 
@@ -490,6 +560,7 @@ def main() -> int:
     b.add_argument("--label", default="?")
     b.add_argument("--runs", type=int, default=3)
     b.add_argument("--pandas-runs", type=int, default=1)
+    b.add_argument("--engines", default="", help="comma-separated subset of " + ",".join(ENGINES))
     b.add_argument("--no-warm", action="store_true")
     s = sub.add_parser("scaling")
     s.add_argument("--data", required=True)
@@ -498,8 +569,18 @@ def main() -> int:
     s.add_argument("--binary", required=True)
     s.add_argument("--results", required=True)
     s.add_argument("--runs", type=int, default=3)
+    s.add_argument("--pandas-runs", type=int, default=1)
+    s.add_argument("--engines", default="", help="comma-separated subset of " + ",".join(ENGINES))
     s.add_argument("--no-warm", action="store_true")
+    c = sub.add_parser("compare", help="compare peers' summaries with the audit's, every county-month")
+    c.add_argument("--audit", required=True, help="the audit's output folder (with summary/)")
+    c.add_argument("peers", nargs="+", help="NAME=DIR: a peer's output folder (with summary/)")
     a = ap.parse_args()
+    if a.cmd == "compare":
+        outs = {"audit": a.audit} | dict(x.split("=", 1) for x in a.peers)
+        lines, n = compare_report(outs)
+        print("\n".join(lines))
+        return 1 if n else 0
     for k in ("data", "out", "binary", "results"):
         if hasattr(a, k) and k != "data":
             setattr(a, k, os.path.abspath(getattr(a, k)))
