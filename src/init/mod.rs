@@ -23,4 +23,6 @@
 //! written. Evidence is counts, shapes and formats; only the codes of
 //! coded fields are listed.
 
+mod formats;
+mod sample;
 mod sniff;
