@@ -23,6 +23,9 @@
 //! written. Evidence is counts, shapes and formats; only the codes of
 //! coded fields are listed.
 
+mod columns;
 mod formats;
 mod sample;
+mod shape;
 mod sniff;
+mod synonyms;
