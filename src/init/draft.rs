@@ -11,8 +11,11 @@
 
 use super::codes;
 use super::group::InputPlan;
+use super::sample::Layout;
 use super::sniff::thousands;
 use super::{Analysed, Settings};
+use crate::config::Encoding;
+use crate::model::Table;
 use chrono::NaiveDateTime;
 use std::fmt::Write as _;
 
@@ -88,6 +91,7 @@ pub fn make(
     plans: &[InputPlan],
     settings: &Settings,
     as_of: Option<(NaiveDateTime, String)>,
+    unused: &[(usize, String)],
 ) -> Outcome {
     let mut out = String::new();
     let mut todos = Vec::new();
@@ -109,16 +113,47 @@ pub fn make(
             codes::code_table(&mut out, &mut todos, &l);
         }
     }
-    for a in analysed.iter().filter(|a| a.guess.tables.is_empty()) {
-        let why = format!(
-            "TODO: {} is not used: no header names a booking, release, charge or detainer \
-             time, and its name names no table. Its columns: {}. If it holds one of the \
-             tables, add an [[inputs]] entry for it.",
-            a.part.label(),
-            a.part.header.join(", ")
-        );
+    // check refuses a pipeline without bookings or detainers.
+    for table in [Table::Bookings, Table::Detainers] {
+        if !plans.iter().any(|p| p.table == table) {
+            out.push('\n');
+            comment(
+                &mut out,
+                &format!(
+                    "TODO: no file given feeds {table}, which every pipeline needs: give its \
+                     file to `init` too, or add an [[inputs]] entry for it."
+                ),
+            );
+            todos.push(format!("{table}: no file given feeds it"));
+        }
+    }
+    for (i, path) in unused {
+        let a = &analysed[*i];
         out.push('\n');
-        comment(&mut out, &why);
+        comment(
+            &mut out,
+            &format!(
+                "TODO: {} is not used: no header names a booking, release, charge or \
+                 detainer time, and its name names no table. Its columns: {}. If it holds \
+                 one of the tables, this entry reads it:",
+                a.part.label(),
+                a.part.header.join(", ")
+            ),
+        );
+        let encoding = match &a.part.layout {
+            Layout::Csv(d) => d.encoding.value,
+            _ => Encoding::Utf8,
+        };
+        let _ = writeln!(out, "# [[inputs]]");
+        let _ = writeln!(
+            out,
+            "# table = \"\"   # bookings, releases, charges or detainers"
+        );
+        let _ = writeln!(out, "# path = {}", quote(path));
+        for line in super::inputs::reading_keys(&a.part.layout, encoding) {
+            let _ = writeln!(out, "# {line}");
+        }
+        let _ = writeln!(out, "# [inputs.columns]");
         todos.push(format!(
             "{}: not used (its table is not plain)",
             a.part.label()

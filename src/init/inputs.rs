@@ -84,28 +84,8 @@ pub fn input(
     let _ = writeln!(out, "[[inputs]]");
     let _ = writeln!(out, "table = {}", quote(table.name()));
     let _ = writeln!(out, "path = {}", quote(&plan.path));
-    match &first.part.layout {
-        Layout::Csv(d) => {
-            let _ = writeln!(out, "format = \"csv\"");
-            let _ = writeln!(out, "delimiter = {}", delimiter_name(d.delimiter.value));
-            let _ = writeln!(
-                out,
-                "encoding = {}",
-                quote(match plan.encoding {
-                    Encoding::Utf8 => "utf-8",
-                    Encoding::Windows1252 => "windows-1252",
-                })
-            );
-            let _ = writeln!(out, "skip_rows = {}", d.skip_rows);
-        }
-        Layout::Sheet { name, skip_rows } => {
-            let _ = writeln!(out, "format = \"xlsx\"");
-            let _ = writeln!(out, "sheet = {}", quote(name));
-            let _ = writeln!(out, "skip_rows = {skip_rows}");
-        }
-        Layout::Parquet(_) => {
-            let _ = writeln!(out, "format = \"parquet\"");
-        }
+    for line in reading_keys(&first.part.layout, plan.encoding) {
+        let _ = writeln!(out, "{line}");
     }
     let nulls: Vec<String> = plan
         .parts
@@ -153,10 +133,14 @@ pub fn input(
         );
     }
     for missing in guess.missing() {
-        let fits: Vec<String> = missing
-            .split(" or ")
-            .flat_map(|f| super::columns::candidates(&first.part, &first.profiles, guess, f))
-            .collect();
+        let mut fits: Vec<String> = Vec::new();
+        for f in missing.split(" or ") {
+            for c in super::columns::candidates(&first.part, &first.profiles, guess, f) {
+                if !fits.contains(&c) {
+                    fits.push(c);
+                }
+            }
+        }
         let mut why = format!("TODO: required `{missing}` of {table}: no header is named like it");
         if !fits.is_empty() {
             let _ = write!(why, "; columns whose values would fit: {}", fits.join(", "));
@@ -287,7 +271,7 @@ fn column_evidence(
     // A free-text column (a name, a charge) is said to be found by its
     // name and no more: what its values look like is no evidence.
     let mut e = match field.kind {
-        Kind::Text => "by name".to_string(),
+        Kind::Text | Kind::Coded(_) | Kind::Bool => "by name".to_string(),
         _ => format!("by name; {}", shape.words()),
     };
     match field.kind {
@@ -307,4 +291,30 @@ fn column_evidence(
         let _ = write!(e, "; {} empty", thousands(empty));
     }
     e
+}
+
+/// The keys that say how a part is read: format, and for CSV the
+/// delimiter, encoding and preamble, for a workbook the sheet and its rows
+/// above the header.
+pub fn reading_keys(layout: &Layout, encoding: Encoding) -> Vec<String> {
+    match layout {
+        Layout::Csv(d) => vec![
+            "format = \"csv\"".to_string(),
+            format!("delimiter = {}", delimiter_name(d.delimiter.value)),
+            format!(
+                "encoding = {}",
+                quote(match encoding {
+                    Encoding::Utf8 => "utf-8",
+                    Encoding::Windows1252 => "windows-1252",
+                })
+            ),
+            format!("skip_rows = {}", d.skip_rows),
+        ],
+        Layout::Sheet { name, skip_rows } => vec![
+            "format = \"xlsx\"".to_string(),
+            format!("sheet = {}", quote(name)),
+            format!("skip_rows = {skip_rows}"),
+        ],
+        Layout::Parquet(_) => vec!["format = \"parquet\"".to_string()],
+    }
 }

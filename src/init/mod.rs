@@ -88,7 +88,15 @@ pub fn init(files: &[PathBuf], settings: &Settings, base: &Path) -> anyhow::Resu
     let as_of = analysed
         .iter()
         .find_map(|a| preamble_date(&a.part.preamble).map(|t| (t, a.part.label())));
-    Ok(draft::make(&analysed, &inputs, settings, as_of))
+    // Parts that feed no table keep a commented entry, with their path.
+    let mut unused = Vec::new();
+    for (i, a) in analysed.iter().enumerate() {
+        if a.guess.tables.is_empty() {
+            let file = std::fs::canonicalize(&a.part.path).unwrap_or_else(|_| a.part.path.clone());
+            unused.push((i, group::relative(&file, base)));
+        }
+    }
+    Ok(draft::make(&analysed, &inputs, settings, as_of, &unused))
 }
 
 fn analyse(part: Part) -> Analysed {

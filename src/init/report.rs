@@ -140,7 +140,7 @@ pub fn report(analysed: &[Analysed], plans: &[InputPlan], todos: &[String]) -> S
         let tables: Vec<&str> = a.guess.tables.iter().map(|t| t.table.name()).collect();
         let _ = writeln!(
             out,
-            "{}{}: {}; {} rows read{}; {}",
+            "{}{}: {}; {} row{} read{}; {}",
             a.part.path.display(),
             match &a.part.layout {
                 Layout::Sheet { name, .. } => format!(" [{name}]"),
@@ -148,6 +148,7 @@ pub fn report(analysed: &[Analysed], plans: &[InputPlan], todos: &[String]) -> S
             },
             short_layout(a),
             thousands(a.part.rows()),
+            if a.part.rows() == 1 { "" } else { "s" },
             if a.part.complete { " (all)" } else { "" },
             if tables.is_empty() {
                 "feeds no table it could tell".to_string()

@@ -114,6 +114,15 @@ fn read_csv(path: &Path, len: u64) -> anyhow::Result<Part> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         bail!("{}: the file is empty", path.display());
     }
+    // Text exports have no NUL byte; a workbook or Parquet file is read by
+    // its extension, so one without it would be taken for CSV here.
+    if bytes.iter().take(64 << 10).any(|&b| b == 0) {
+        bail!(
+            "{}: not a text file (it has NUL bytes); a workbook needs its .xlsx extension, a \
+             Parquet file its .parquet extension",
+            path.display()
+        );
+    }
     let dialect = sniff::sniff_csv(&bytes, truncated).ok_or_else(|| {
         anyhow!(
             "{}: no line in its first {} KiB has two fields with `,`, `;`, tab or `|`: not a \
@@ -305,4 +314,29 @@ pub fn sheet_header(rows: &[Vec<String>]) -> Option<usize> {
     let widest = rows.iter().take(SHEET_PREAMBLE + 50).map(filled).max()?;
     (0..rows.len().min(SHEET_PREAMBLE + 1))
         .find(|&i| filled(&rows[i]) >= 2 && filled(&rows[i]) * 10 >= widest * 8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(rows: &[&[&str]]) -> Vec<Vec<String>> {
+        rows.iter()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn a_sheets_header_is_the_first_full_row_below_its_titles() {
+        let sheet = rows(&[
+            &["COUNTY JAIL - BOOKINGS", "", ""],
+            &["", "", ""],
+            &["Booking Number", "Booked", "Released"],
+            &["B1", "2019-03-15 10:00:00", ""],
+        ]);
+        assert_eq!(sheet_header(&sheet), Some(2));
+        assert_eq!(sheet_header(&rows(&[&["A", "B"], &["1", "2"]])), Some(0));
+        assert_eq!(sheet_header(&rows(&[&["only a title"]])), None);
+        assert_eq!(sheet_header(&[]), None);
+    }
 }

@@ -206,6 +206,12 @@ fn sniff_layout(body: &[u8]) -> Option<(Finding<u8>, usize, usize)> {
             let Some((fields, agree, records)) = layout(skip_lines(body, skip), d) else {
                 continue;
             };
+            // A line with nothing below it is a header only at the top of
+            // a file (a header-only export); lower down it is the last
+            // line, and its agreement with nothing proves nothing.
+            if records == 0 && skip > 0 {
+                continue;
+            }
             let l = Layout {
                 delimiter: d,
                 skip,
@@ -444,6 +450,16 @@ mod tests {
     fn a_file_of_one_column_or_no_lines_is_not_a_table() {
         assert_eq!(sniff_csv(b"just a title\nand text\n", false), None);
         assert_eq!(sniff_csv(b"", false), None);
+    }
+
+    #[test]
+    fn a_delimiter_inside_some_fields_is_not_taken_for_the_files() {
+        // Amounts with a thousands comma split some lines in two; the
+        // last of them, with nothing below it, is no header.
+        let text = b"TITLE\r\nA;B;AMT\r\n1;x;$1,500.00\r\n2;y;NULL\r\n3;z;$2,000.00\r\n";
+        let d = sniff(text);
+        assert_eq!((d.delimiter.value, d.skip_rows, d.fields), (b';', 1, 3));
+        assert_eq!(d.delimiter.sure, Sure::Certain, "{}", d.delimiter.evidence);
     }
 
     #[test]
