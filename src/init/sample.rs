@@ -3,7 +3,8 @@
 //! each sheet of a workbook, or of a Parquet file, as the text the ingest
 //! itself would see. CSV and Parquet rows come through the ingest's own
 //! readers (`ingest::source`), so every value is the one `check` and `run`
-//! will parse; workbook cells through the ingest's `cell_text`.
+//! will parse; workbook cells through the ingest's `cell_text`, an `.xlsx`
+//! sheet read only as far as its sampled rows.
 //!
 //! A file that cannot be read is an error naming the file, never a row's
 //! values.
@@ -245,17 +246,26 @@ fn parquet_type(dtype: &polars::prelude::DataType) -> String {
     }
 }
 
-/// Every sheet of a workbook that holds a table. calamine reads a sheet
-/// whole (a sheet has at most 1,048,576 rows, so this is bounded); the
-/// sample is its first rows.
+/// Every sheet of a workbook that holds a table. An `.xlsx` sheet is read
+/// cell by cell up to the rows sampled; other workbooks (`.xls`, `.ods`)
+/// have no such reader, and calamine reads their sheet whole (a sheet has
+/// at most 1,048,576 rows, so this is bounded).
 fn read_workbook(path: &Path) -> anyhow::Result<Vec<Part>> {
-    use calamine::Reader;
+    use calamine::{Reader, Sheets, XlsxError};
     let bad =
         |e: &dyn std::fmt::Display| anyhow!("{}: cannot read the workbook: {e}", path.display());
     let mut book = calamine::open_workbook_auto(path).map_err(|e| bad(&e))?;
     let mut parts = Vec::new();
     for name in book.sheet_names() {
-        let range = book.worksheet_range(&name).map_err(|e| bad(&e))?;
+        let (range, read_whole) = match &mut book {
+            Sheets::Xlsx(x) => match first_rows(x, &name, SHEET_PREAMBLE + ROWS + 1) {
+                Ok(r) => r,
+                // A chart sheet holds no table.
+                Err(XlsxError::NotAWorksheet(_)) => continue,
+                Err(e) => return Err(bad(&e)),
+            },
+            other => (other.worksheet_range(&name).map_err(|e| bad(&e))?, true),
+        };
         let rows: Vec<Vec<String>> = range
             .rows()
             .take(SHEET_PREAMBLE + ROWS + 1)
@@ -268,7 +278,7 @@ fn read_workbook(path: &Path) -> anyhow::Result<Vec<Part>> {
         let mut columns = vec![Vec::new(); header.len()];
         let data = &rows[skip + 1..];
         let mut taken = 0;
-        let mut complete = range.height() <= rows.len();
+        let mut complete = read_whole && range.height() <= rows.len();
         for row in data {
             // Formatted but empty rows are not data (as the ingest reads).
             if row.iter().all(String::is_empty) {
@@ -304,6 +314,32 @@ fn read_workbook(path: &Path) -> anyhow::Result<Vec<Part>> {
         );
     }
     Ok(parts)
+}
+
+/// The filled cells of an `.xlsx` sheet's first `rows` rows (counted from
+/// its first filled row, as calamine's range starts), and whether that was
+/// the whole sheet. Cells come row by row, so reading stops there.
+fn first_rows<R: std::io::Read + std::io::Seek>(
+    book: &mut calamine::Xlsx<R>,
+    name: &str,
+    rows: usize,
+) -> Result<(calamine::Range<calamine::Data>, bool), calamine::XlsxError> {
+    use calamine::{Cell, Data, DataRef};
+    let mut reader = book.worksheet_cells_reader(name)?;
+    let mut cells = Vec::new();
+    let mut first: Option<u32> = None;
+    while let Some(cell) = reader.next_cell()? {
+        if matches!(cell.get_value(), DataRef::Empty) {
+            continue;
+        }
+        let (r, c) = cell.get_position();
+        let top = *first.get_or_insert(r);
+        if r.saturating_sub(top) as usize >= rows {
+            return Ok((calamine::Range::from_sparse(cells), false));
+        }
+        cells.push(Cell::new((r, c), Data::from(cell.get_value().clone())));
+    }
+    Ok((calamine::Range::from_sparse(cells), true))
 }
 
 /// The row of a sheet's first rows that is its header: the first row of
