@@ -299,8 +299,9 @@ pub fn percent(k: usize, n: usize) -> String {
 
 /// Values spread over the sample that pick the candidates worth trying on
 /// every value: trying all of them on thousands of values would take a
-/// noticeable time per column.
-const PROBE: usize = 200;
+/// noticeable time per column. Values that no probed format reads get
+/// every other candidate afterwards, so a format the probe missed is found.
+const PROBE: usize = 64;
 
 /// Infers the formats of non-empty `values`.
 pub fn infer(values: &[&str], target: Target) -> Inference {
@@ -326,25 +327,57 @@ pub fn infer(values: &[&str], target: Target) -> Inference {
     }
     let step = (open.len() / PROBE).max(1);
     let probe: Vec<&str> = open.iter().step_by(step).copied().collect();
-    let tried: Vec<usize> = (0..CANDIDATES.len())
-        .filter(|&c| {
-            probe
+    // Each candidate's reading of the probe: (candidate, read, read whole).
+    let probed: Vec<(usize, usize, usize)> = (0..CANDIDATES.len())
+        .map(|c| {
+            let r: Vec<Option<Read>> = probe
                 .iter()
-                .any(|v| read(&CANDIDATES[c], v, target).is_some())
+                .map(|v| read(&CANDIDATES[c], v, target))
+                .collect();
+            let whole = r.iter().filter(|x| **x == Some(Read::Whole)).count();
+            (c, r.iter().flatten().count(), whole)
         })
+        .filter(|&(_, k, _)| k > 0)
         .collect();
-    // Each candidate's reading of every value.
-    let reads: Vec<(usize, Vec<Option<Read>>)> = tried
+    // The usual column: one format reads every value with its time (or
+    // every date, for a format without one). No other format can read
+    // more, and a tie goes to the earlier one, which the probe found
+    // first; only its day/month rival is left to try.
+    let best = probed
         .iter()
-        .map(|&c| {
-            (
-                c,
+        .max_by(|a, b| a.1.cmp(&b.1).then(a.2.cmp(&b.2)).then(b.0.cmp(&a.0)));
+    if let Some(&(c, _, _)) = best.filter(|b| b.1 == probe.len() && b.2 == probe.len()) {
+        let all = open
+            .iter()
+            .all(|v| read(&CANDIDATES[c], v, target) == Some(Read::Whole));
+        if all {
+            let timeless = !CANDIDATES[c].has_time;
+            inf.parsed += open.len();
+            inf.date_alone += if timeless { open.len() } else { 0 };
+            inf.per_format.push(open.len());
+            let rival = CANDIDATES[c].rival;
+            if let Some(r) = rival.filter(|&r| {
                 open.iter()
-                    .map(|v| read(&CANDIDATES[c], v, target))
-                    .collect(),
-            )
-        })
-        .collect();
+                    .all(|v| read(&CANDIDATES[r], v, target).is_some())
+            }) {
+                inf.ambiguous = Some((CANDIDATES[c].format.clone(), CANDIDATES[r].format.clone()));
+            } else {
+                inf.formats.push(CANDIDATES[c].format.clone());
+            }
+            return inf;
+        }
+    }
+    let tried: Vec<usize> = probed.iter().map(|&(c, _, _)| c).collect();
+    let reading = |c: usize| -> (usize, Vec<Option<Read>>) {
+        (
+            c,
+            open.iter()
+                .map(|v| read(&CANDIDATES[c], v, target))
+                .collect(),
+        )
+    };
+    // Each candidate's reading of every value.
+    let mut reads: Vec<(usize, Vec<Option<Read>>)> = tried.iter().map(|&c| reading(c)).collect();
     let count = |r: &Vec<Option<Read>>, left: &[bool]| {
         r.iter()
             .zip(left)
@@ -356,30 +389,57 @@ pub fn infer(values: &[&str], target: Target) -> Inference {
     let mut chosen: Vec<usize> = Vec::new();
     // A second format needs more than a stray value on a large sample.
     let least = if open.len() >= 1000 { 2 } else { 1 };
-    while chosen.len() < 3 {
-        let best = reads
-            .iter()
-            .enumerate()
-            .filter(|(_, (c, _))| !chosen.contains(c))
-            .map(|(i, (_, r))| (i, count(r, &left), whole(r)))
-            .filter(|&(_, k, _)| k >= if chosen.is_empty() { 1 } else { least })
-            // Most new values, then most with their time, then list order.
-            .max_by(|a, b| a.1.cmp(&b.1).then(a.2.cmp(&b.2)).then(b.0.cmp(&a.0)));
-        let Some((i, k, _)) = best else { break };
-        let (c, r) = &reads[i];
-        let timeless = !CANDIDATES[*c].has_time;
-        for (l, x) in left.iter_mut().zip(r) {
-            if *l && x.is_some() {
-                *l = false;
-                inf.date_alone += usize::from(timeless || *x == Some(Read::DatePart));
+    let mut second_look = false;
+    loop {
+        while chosen.len() < 3 {
+            let best = reads
+                .iter()
+                .enumerate()
+                .filter(|(_, (c, _))| !chosen.contains(c))
+                .map(|(i, (_, r))| (i, count(r, &left), whole(r)))
+                .filter(|&(_, k, _)| k >= if chosen.is_empty() { 1 } else { least })
+                // Most new values, then most with their time, then list order.
+                .max_by(|a, b| a.1.cmp(&b.1).then(a.2.cmp(&b.2)).then(b.0.cmp(&a.0)));
+            let Some((i, k, _)) = best else { break };
+            let (c, r) = &reads[i];
+            let timeless = !CANDIDATES[*c].has_time;
+            for (l, x) in left.iter_mut().zip(r) {
+                if *l && x.is_some() {
+                    *l = false;
+                    inf.date_alone += usize::from(timeless || *x == Some(Read::DatePart));
+                }
+            }
+            chosen.push(*c);
+            inf.per_format.push(k);
+            inf.parsed += k;
+            if !left.contains(&true) {
+                break;
             }
         }
-        chosen.push(*c);
-        inf.per_format.push(k);
-        inf.parsed += k;
-        if !left.contains(&true) {
+        // Values no probed format reads may have a format of their own
+        // that the probe missed: every other candidate is tried on them.
+        if second_look || chosen.len() == 3 || !left.contains(&true) {
             break;
         }
+        second_look = true;
+        let unread: Vec<&str> = open
+            .iter()
+            .zip(&left)
+            .filter(|(_, l)| **l)
+            .map(|(v, _)| *v)
+            .collect();
+        let extra: Vec<usize> = (0..CANDIDATES.len())
+            .filter(|c| !tried.contains(c))
+            .filter(|&c| {
+                unread
+                    .iter()
+                    .any(|v| read(&CANDIDATES[c], v, target).is_some())
+            })
+            .collect();
+        if extra.is_empty() {
+            break;
+        }
+        reads.extend(extra.into_iter().map(reading));
     }
     let Some(&first) = chosen.first() else {
         return inf;

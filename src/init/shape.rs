@@ -101,18 +101,24 @@ pub fn null_spellings(columns: &[Vec<String>]) -> Vec<(&'static str, usize, usiz
 /// A column's profile, `nulls` being the part's null spellings.
 pub fn profile(values: &[String], nulls: &[String]) -> Profile {
     let vals = filled(values, nulls);
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut counts: std::collections::HashMap<&str, usize> =
+        std::collections::HashMap::with_capacity(vals.len().min(1024));
     for v in &vals {
         *counts.entry(v).or_default() += 1;
     }
     let n = vals.len();
-    let share = |k: usize| if n == 0 { 0.0 } else { k as f64 / n as f64 };
-    let numeric = share(
-        vals.iter()
+    // Whether values are numbers is a share: the spread settles it.
+    let spread = spread(&vals);
+    let numeric = if spread.is_empty() {
+        0.0
+    } else {
+        spread
+            .iter()
             .filter(|v| crate::ingest::parse::parse_decimal(v).is_some())
-            .count(),
-    );
-    let shape = shape_of(&vals, counts.len(), numeric);
+            .count() as f64
+            / spread.len() as f64
+    };
+    let shape = shape_of(&vals, &spread, counts.len(), numeric);
     Profile {
         filled: n,
         empty: values.len() - n,
@@ -128,11 +134,22 @@ pub fn profile(values: &[String], nulls: &[String]) -> Profile {
     }
 }
 
-fn shape_of(vals: &[&str], distinct: usize, numeric: f64) -> Shape {
-    let n = vals.len();
-    if n == 0 {
+/// Values a shape is judged on, spread over the column: a shape is a
+/// share, which a few hundred values settle; the formats written to the
+/// draft are inferred from every sampled value (`inputs`).
+const SHAPE_VALUES: usize = 500;
+
+/// At most [`SHAPE_VALUES`] of `all`, spread over them.
+fn spread<'a>(all: &[&'a str]) -> Vec<&'a str> {
+    let step = all.len().div_ceil(SHAPE_VALUES).max(1);
+    all.iter().step_by(step).copied().collect()
+}
+
+fn shape_of(all: &[&str], vals: &[&str], distinct: usize, numeric: f64) -> Shape {
+    if all.is_empty() {
         return Shape::Empty;
     }
+    let n = vals.len();
     let share = |k: usize| k as f64 / n as f64;
     let most = |f: &dyn Fn(&str) -> bool| share(vals.iter().filter(|v| f(v)).count()) >= MOST;
     if most(&looks_dated) {
@@ -163,12 +180,13 @@ fn shape_of(vals: &[&str], distinct: usize, numeric: f64) -> Shape {
     if numeric >= MOST && vals.iter().any(|v| v.contains(['.', '$', ','])) {
         return Shape::Amount;
     }
-    if distinct <= MAX_CODES && distinct * 2 <= n {
+    // Repeats are counted over every value, not the spread.
+    if distinct <= MAX_CODES && distinct * 2 <= all.len() {
         return Shape::Code;
     }
     let plain =
         |v: &str| !v.contains(char::is_whitespace) && v.contains(|c: char| c.is_ascii_digit());
-    if most(&plain) && distinct * 2 > n {
+    if most(&plain) && distinct * 2 > all.len() {
         return Shape::Id;
     }
     Shape::Text

@@ -161,3 +161,20 @@ fn percentages_never_round_up_to_all() {
     assert_eq!(percent(1, 3), "33.3%");
     assert_eq!(percent(0, 3), "0.0%");
 }
+
+#[test]
+fn a_format_too_rare_for_the_probe_is_still_found() {
+    // 30 values in 6,000 (0.5%) written another way: the probe of 64
+    // values spread over the column sees none of them.
+    let mut values = vec!["2019-03-15 14:32:00"; 5970];
+    for i in 0..30 {
+        values.insert(i * 199 + 1, "03/15/2019 02:32 PM");
+    }
+    let i = dt(&values);
+    assert_eq!(
+        i.formats,
+        ["%Y-%m-%d %H:%M:%S", "%m/%d/%Y %I:%M %p"],
+        "{i:?}"
+    );
+    assert_eq!((i.parsed, i.values), (6000, 6000));
+}
