@@ -134,15 +134,42 @@ pub fn guess(part: &Part, profiles: &[Profile]) -> PartGuess {
             ));
         }
     }
-    if !has(Table::Bookings, "booked_at") {
-        for f in ["charge_kind", "charge_released_at"] {
-            if has(Table::Charges, f) && !anchored.iter().any(|(t, _)| *t == Table::Charges) {
-                anchored.push((
-                    Table::Charges,
-                    format!("{} a charge's `{f}`", name(Table::Charges, f)),
-                ));
-            }
+    for f in ["charge_kind", "charge_released_at"] {
+        if has(Table::Charges, f) && !anchored.iter().any(|(t, _)| *t == Table::Charges) {
+            anchored.push((
+                Table::Charges,
+                format!("{} a charge's `{f}`", name(Table::Charges, f)),
+            ));
         }
+    }
+    let file_name = part
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let hint = synonyms::table_of_file_name(&file_name);
+    // A file with a booking time and a charge's columns is one row per
+    // booking (with its top charge) or one per charge (the booking
+    // repeated): the booking ids' repeats tell which.
+    let is = |t: Table| anchored.iter().any(|(a, _)| *a == t);
+    if is(Table::Bookings) && is(Table::Charges) {
+        let per_charge = per_table
+            .iter()
+            .find(|(t, _)| *t == Table::Bookings)
+            .and_then(|(_, fs)| fs.iter().find(|g| g.field.name == "booking_id"))
+            .map(|g| &profiles[g.sources[0]])
+            .is_some_and(|p| p.distinct * 10 < p.filled * 9);
+        // The file's name, when it names one of the two, decides.
+        let per_charge = match hint {
+            Some(Table::Charges) => true,
+            Some(Table::Bookings | Table::Releases) => false,
+            _ => per_charge,
+        };
+        anchored.retain(|(t, _)| match t {
+            Table::Bookings | Table::Releases => !per_charge,
+            Table::Charges => per_charge,
+            Table::Detainers => true,
+        });
     }
     if has(Table::Detainers, "lodged_at") {
         anchored.push((
@@ -153,12 +180,6 @@ pub fn guess(part: &Part, profiles: &[Profile]) -> PartGuess {
             ),
         ));
     }
-    let file_name = part
-        .path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let hint = synonyms::table_of_file_name(&file_name);
     let chosen: Vec<(Table, String)> = match hint {
         // The name settles a file whose headers fit several tables: a
         // detainer file with a booking date feeds detainers only.
@@ -298,3 +319,6 @@ pub fn candidates(
         .map(|c| part.header[c].clone())
         .collect()
 }
+
+#[cfg(test)]
+mod tests;
