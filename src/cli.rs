@@ -96,6 +96,37 @@ pub enum Command {
         #[arg(long, default_value = "pipelines")]
         pipelines: PathBuf,
     },
+    /// Draft a pipeline file from a county's export files.
+    ///
+    /// Reads the first 5,000 rows of each file (each sheet of a workbook),
+    /// finds how it is written, which tables it feeds, which column is each
+    /// field, the date formats and the codes, and writes a draft whose every
+    /// guess is commented with its evidence and whose open decisions are
+    /// marked TODO. Prints what it found; never prints or writes a name, a
+    /// date of birth or an id. Then: settle the TODOs and run `check`.
+    Init {
+        /// The export's files (CSV, XLSX or Parquet).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The county's name (its outputs go to a folder named after it).
+        #[arg(long)]
+        county: Option<String>,
+        /// Two-letter state code ("CA" gives the California regimes).
+        #[arg(long)]
+        state: Option<String>,
+        /// IANA time zone the export's local times are in, like
+        /// America/Los_Angeles.
+        #[arg(long)]
+        timezone: Option<String>,
+        /// Where to write the draft; "-" prints it (its paths then relative
+        /// to the working folder). Default: pipelines/<county>.toml
+        /// (pipelines/draft.toml without --county).
+        #[arg(long, value_name = "PIPELINE.toml")]
+        out: Option<PathBuf>,
+        /// Replace --out if it exists.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// `generate --sizes`.

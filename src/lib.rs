@@ -5,9 +5,9 @@
 //! Data flows `config` (pipeline files) → `ingest` (exports into staged
 //! tables) → `audit` (the rules of `rules` applied with polars) →
 //! `outputs`; `schedule` runs the staging and the audits over threads,
-//! `county` finishes each county's audit, `cmd` holds one module per
-//! command, `cli` the command line, and `main.rs` only maps outcomes to exit
-//! codes. docs/ARCHITECTURE.md tells the whole story.
+//! `county` finishes each county's audit, `init` drafts a pipeline file
+//! from an export, `cmd` holds one module per command, `cli` the command
+//! line, and `main.rs` only maps outcomes to exit codes. docs/ARCHITECTURE.md tells the whole story.
 
 pub mod audit;
 pub mod calendar;
@@ -17,6 +17,7 @@ pub mod config;
 pub mod county;
 pub mod generate;
 pub mod ingest;
+pub mod init;
 pub mod memory;
 pub mod model;
 pub mod outputs;

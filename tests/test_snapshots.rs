@@ -25,6 +25,7 @@ fn help_texts() {
         ("help_check", vec!["check", "--help"]),
         ("help_explain", vec!["explain", "--help"]),
         ("help_generate", vec!["generate", "--help"]),
+        ("help_init", vec!["init", "--help"]),
     ] {
         let o = run(&args, dir.path());
         assert_eq!(o.status.code(), Some(0), "{}", text(&o));

@@ -31,7 +31,8 @@ mod validate;
 mod validate_input;
 
 pub use defaults::{
-    DATETIME_FORMATS as DEFAULT_DATETIME_FORMATS, DATE_FORMATS as DEFAULT_DATE_FORMATS,
+    format_by_extension, DATETIME_FORMATS as DEFAULT_DATETIME_FORMATS,
+    DATE_FORMATS as DEFAULT_DATE_FORMATS,
 };
 pub use load::{expand_arguments, load_all};
 pub use slug::slugify;

@@ -4,7 +4,8 @@
 //! line, raw values and a reason code. Staged tables are kept in memory
 //! within a budget shared by the run, else in Arrow IPC files (see `store`).
 //!
-//! This is the only module that reads export files. Staging keeps memory
+//! This is the only module that stages export files (`init` reads only a
+//! bounded sample of them, through `source`). Staging keeps memory
 //! bounded (rows are staged in batches, and the budget caps what stays in
 //! memory) and lets every later stage scan typed, columnar data lazily
 //! instead of parsing text twice.
