@@ -153,15 +153,7 @@ fn fill_raw(
     }
     let mut raw: BTreeMap<usize, std::collections::HashMap<i64, String>> = BTreeMap::new();
     for ((si, ii), rows) in wanted {
-        raw.insert(
-            si,
-            ingest::raw_values(
-                &p.inputs[ii],
-                &staged[si].stats.path,
-                &rows,
-                staged[si].offsets.as_deref().map(Vec::as_slice),
-            )?,
-        );
+        raw.insert(si, ingest::raw_values(&p.inputs[ii], &staged[si], &rows)?);
     }
     for r in &mut rejects {
         if let Some(v) = find(r).and_then(|si| raw.get(&si)?.get(&r.source_row)) {
