@@ -59,7 +59,7 @@ pub fn run(
         let parent = publish::parent_of(&target)?;
         room = Some(space::Room::measure(parent, inputs, budget));
         crate::interrupt::set_out(out);
-        let _lock = lock::lock_out(&target)?;
+        let _lock = lock::lock_out(&target, out)?;
         publish::recover_set_aside(&target);
         let work = WorkDir::new(parent)?;
         // The work folder is removed (dropped) before the outcome is told.

@@ -29,8 +29,9 @@ pub fn lock_path(out: &Path) -> PathBuf {
     out.with_file_name(format!(".{name}.detainer-audit-lock"))
 }
 
-/// Takes the lock of `out`, or says which run holds it.
-pub fn lock_out(out: &Path) -> Result<OutLock, OutputError> {
+/// Takes the lock of `out`, or says which run holds it (naming `out` as
+/// `named`, the user's spelling of it).
+pub fn lock_out(out: &Path, named: &Path) -> Result<OutLock, OutputError> {
     let path = lock_path(out);
     let mut open = std::fs::OpenOptions::new();
     open.read(true).write(true).create(true);
@@ -56,7 +57,7 @@ pub fn lock_out(out: &Path) -> Result<OutLock, OutputError> {
             let mut holder = String::new();
             let _ = file.read_to_string(&mut holder);
             return Err(OutputError::Busy {
-                out: out.to_path_buf(),
+                out: named.to_path_buf(),
                 lock: path,
                 holder: holder.trim().to_string(),
             });
@@ -86,15 +87,15 @@ mod tests {
     fn a_second_lock_on_one_out_is_refused_until_the_first_is_dropped() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
-        let first = lock_out(&out).unwrap();
-        let err = lock_out(&out).unwrap_err();
+        let first = lock_out(&out, &out).unwrap();
+        let err = lock_out(&out, &out).unwrap_err();
         let msg = err.to_string();
         assert!(
             msg.contains(&format!("process {}", std::process::id())),
             "{msg}"
         );
         drop(first);
-        lock_out(&out).unwrap();
+        lock_out(&out, &out).unwrap();
         assert!(lock_path(&out).is_file());
     }
 }
