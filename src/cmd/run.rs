@@ -42,6 +42,9 @@ pub fn run(
         keep.extend(p.inputs.iter().flat_map(|i| i.files.iter().cloned()));
     }
     keep.extend(opts.privacy.key_file().map(Path::to_path_buf));
+    // Two inputs may read one file (bookings and releases from one export).
+    keep.sort();
+    keep.dedup();
     place::check_out(out, opts.force, &keep)?;
     let target = place::absolute(out)?;
     let inputs: u64 = keep

@@ -36,9 +36,8 @@ impl Room {
 
     /// The message for a run stopped by a full disk or quota.
     pub fn message(&self) -> String {
-        let mib = |b: u64| b.div_ceil(1 << 20);
         let free = match self.free {
-            Some(f) => format!("{} MiB were free when it started", f >> 20),
+            Some(f) => format!("{} MiB were free when it started", mib(f)),
             None => "the free space could not be read".to_string(),
         };
         format!(
@@ -51,6 +50,17 @@ impl Room {
             mib(self.need),
             mib(self.inputs),
         )
+    }
+}
+
+/// Bytes in MiB as a person reads them: one decimal under 10 MiB, so that a
+/// few hundred KiB do not read as none.
+fn mib(bytes: u64) -> String {
+    let m = bytes as f64 / (1u64 << 20) as f64;
+    if m < 10.0 {
+        format!("{m:.1}")
+    } else {
+        format!("{m:.0}")
     }
 }
 
@@ -123,6 +133,8 @@ mod tests {
         assert_eq!(room.need, 169 * mib);
         let msg = room.message();
         assert!(msg.contains("need up to about 169 MiB here"), "{msg}");
+        assert!(msg.contains("its inputs are 100 MiB"), "{msg}");
+        assert_eq!(super::mib(300 << 10), "0.3");
         assert!(msg.contains("MiB were free"), "{msg}");
     }
 }
