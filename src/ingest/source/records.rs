@@ -498,8 +498,14 @@ mod tests {
             1usize..9,
             1usize..12,
         );
+        // 2000 cases in `cargo test`; scripts/fuzz sets PROPTEST_CASES for a
+        // longer run in release mode.
+        let cases_wanted = std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(2000);
         proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
-            cases: 2000,
+            cases: cases_wanted,
             ..Default::default()
         })
         .run(&cases, |(data, delimiter, chunk, capacity)| {
