@@ -64,6 +64,8 @@ impl WorkDir {
             }
             Err(e) => return Err(create(e)),
         }
+        // Removed after a signal from now on, marker or not.
+        crate::interrupt::register(&path);
         // The marker is locked before it gets its name, so that another run
         // never finds it named but unlocked while this one lives.
         let marker = (|| {
@@ -84,11 +86,11 @@ impl WorkDir {
         let marker = match marker {
             Ok(file) => file,
             Err(e) => {
+                crate::interrupt::unregister(&path);
                 let _ = std::fs::remove_dir_all(&path);
                 return Err(create(e));
             }
         };
-        crate::interrupt::register(&path);
         Ok(WorkDir(path, marker))
     }
 }

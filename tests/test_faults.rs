@@ -82,6 +82,7 @@ fn sigterm_stops_a_run_of_a_generated_state_within_two_seconds() {
     signal(&child, "TERM");
     let (status, err) = wait_within(child, Duration::from_secs(10));
     let took = sent.elapsed();
+    eprintln!("stopped {took:?} after SIGTERM");
     assert_eq!(status.code(), Some(143), "{err}");
     assert!(took < Duration::from_secs(2), "took {took:?}");
     assert_eq!(work_folders(dir.path()), Vec::<std::path::PathBuf>::new());
