@@ -125,3 +125,55 @@ pub fn pause_for_tests() {
         std::thread::sleep(std::time::Duration::from_millis(ms));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outputs(dir: &Path, text: &str) {
+        std::fs::create_dir(dir).unwrap();
+        std::fs::write(dir.join("manifest.json"), text).unwrap();
+    }
+
+    #[test]
+    fn a_swap_cut_between_its_renames_is_finished_by_the_next_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        // Killed after setting the old outputs aside: they are put back.
+        outputs(&dir.path().join(".out.old-4000001"), "old");
+        recover_set_aside(&out);
+        assert_eq!(
+            std::fs::read_to_string(out.join("manifest.json")).unwrap(),
+            "old"
+        );
+        // Killed after the new outputs were in place: the old are removed;
+        // a folder of that name without a manifest is not ours.
+        outputs(&dir.path().join(".out.old-4000002"), "older");
+        std::fs::create_dir(dir.path().join(".out.old-4000003")).unwrap();
+        recover_set_aside(&out);
+        assert_eq!(
+            std::fs::read_to_string(out.join("manifest.json")).unwrap(),
+            "old"
+        );
+        assert!(!dir.path().join(".out.old-4000002").exists());
+        assert!(dir.path().join(".out.old-4000003").is_dir());
+    }
+
+    #[test]
+    fn a_swap_replaces_the_outputs_and_removes_the_old() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        outputs(&out, "old");
+        outputs(&dir.path().join("partial"), "new");
+        swap_into_place(&dir.path().join("partial"), &out).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(out.join("manifest.json")).unwrap(),
+            "new"
+        );
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["out"]);
+    }
+}
