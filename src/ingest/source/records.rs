@@ -498,14 +498,12 @@ mod tests {
             1usize..9,
             1usize..12,
         );
-        // 2000 cases in `cargo test`; scripts/fuzz sets PROPTEST_CASES for a
-        // longer run in release mode.
-        let cases_wanted = std::env::var("PROPTEST_CASES")
+        // scripts/fuzz sets PROPTEST_CASES for a longer run in release mode.
+        let wanted = std::env::var("PROPTEST_CASES")
             .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(2000);
+            .and_then(|v| v.parse().ok());
         proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
-            cases: cases_wanted,
+            cases: wanted.unwrap_or(2000),
             ..Default::default()
         })
         .run(&cases, |(data, delimiter, chunk, capacity)| {
