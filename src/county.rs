@@ -1,8 +1,8 @@
 //! One county's work once its files are staged: the rules applied, the raw
 //! text of rows the rules rejected read back, every reject gathered into one
 //! table, and each input file's rows reconciled (`rows_in = rows_used +
-//! rows_rejected`). Also the [`County`] this hands on to the outputs, the
-//! private work folder, and the errors of the whole processing.
+//! rows_rejected`). Also the [`County`] this hands on to the outputs and the
+//! errors of the whole processing; the private work folder is `workdir`'s.
 
 use crate::audit::{self, Audit, AuditError};
 use crate::config::Pipeline;
@@ -10,6 +10,8 @@ use crate::ingest::{self, rejects_frame, IngestError, Reject, Staged};
 use polars::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+
+pub use crate::workdir::WorkDir;
 
 /// Why the pipelines could not be processed.
 #[derive(Debug, thiserror::Error)]
@@ -20,12 +22,8 @@ pub enum ProcessError {
     Ingest(#[from] IngestError),
     #[error(transparent)]
     Audit(#[from] AuditError),
-    #[error("{}: cannot create a work folder: {source}", path.display())]
-    Work {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Work(#[from] crate::workdir::WorkError),
     #[error("{}: while gathering rejects: {source}", pipeline.display())]
     Rejects {
         pipeline: PathBuf,
@@ -61,39 +59,6 @@ pub struct County {
     /// Every rejected row of the county, sorted, in the `rejects/` schema.
     pub rejects: DataFrame,
     pub files: Vec<Reconciled>,
-}
-
-/// A private folder removed when dropped.
-pub struct WorkDir(pub PathBuf);
-
-impl WorkDir {
-    pub fn new(near: &Path) -> Result<WorkDir, ProcessError> {
-        let path = near.join(format!(".detainer-audit-work-{}", std::process::id()));
-        std::fs::create_dir_all(&path).map_err(|source| ProcessError::Work {
-            path: path.clone(),
-            source,
-        })?;
-        // Staged rows and outputs being written hold names: only the owner
-        // may enter the folder, so no file is readable by others even before
-        // its own permissions are narrowed to 0600.
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700)).map_err(
-                |source| ProcessError::Work {
-                    path: path.clone(),
-                    source,
-                },
-            )?;
-        }
-        Ok(WorkDir(path))
-    }
-}
-
-impl Drop for WorkDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// Audits one county from its staged files.
@@ -153,15 +118,7 @@ fn fill_raw(
     }
     let mut raw: BTreeMap<usize, std::collections::HashMap<i64, String>> = BTreeMap::new();
     for ((si, ii), rows) in wanted {
-        raw.insert(
-            si,
-            ingest::raw_values(
-                &p.inputs[ii],
-                &staged[si].stats.path,
-                &rows,
-                staged[si].offsets.as_deref().map(Vec::as_slice),
-            )?,
-        );
+        raw.insert(si, ingest::raw_values(&p.inputs[ii], &staged[si], &rows)?);
     }
     for r in &mut rejects {
         if let Some(v) = find(r).and_then(|si| raw.get(&si)?.get(&r.source_row)) {

@@ -3,8 +3,8 @@
 //! (`rows_in = rows_used + rows_rejected`), or the run stops with a clear
 //! error that names the file.
 //!
-//! Runs 48 cases by default; for a longer run:
-//! `PROPTEST_CASES=5000 cargo test --test test_fuzz`.
+//! Runs 48 cases by default, or PROPTEST_CASES; `scripts/fuzz` runs
+//! thousands in release mode.
 
 use detainer_audit::{config, schedule};
 use proptest::prelude::*;

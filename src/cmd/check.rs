@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 pub fn check(pipeline_args: &[PathBuf], progress: &Progress) -> anyhow::Result<(String, bool)> {
+    crate::interrupt::install()?;
     let files = crate::config::expand_arguments(pipeline_args)?;
     let pipelines = crate::config::load_all(&files)?;
     let work = WorkDir::new(&std::env::temp_dir())?;

@@ -1,14 +1,16 @@
 //! `detainer-audit run`: every output (README.md, "Outputs") for the pipelines given.
 //!
-//! The steps of a run: check `--out`, make the work folder beside it, audit
-//! the counties and write each one's outputs as it is done, write the
-//! run-wide class lists and the workbook, then the manifest, and move
-//! everything into place. The writing itself is in [`crate::outputs`].
+//! The steps of a run: check `--out` and lock it, make the work folder
+//! beside it, audit the counties and write each one's outputs as it is done,
+//! write the run-wide class lists and the workbook, then the manifest, and
+//! move everything into place. A full disk on the way is reported with the
+//! room the run needs. The writing itself is in [`crate::outputs`].
 
+use crate::config::Pipeline;
 use crate::county::WorkDir;
 use crate::outputs::{
-    self, class_lists::class_files, class_lists::long_sheets, county::write_county, manifest,
-    publish, OutputError, Written,
+    self, class_lists::class_files, class_lists::long_sheets, county::write_county, lock, manifest,
+    place, publish, space, OutputError, Written,
 };
 use crate::progress::Progress;
 use crate::schedule::process_each;
@@ -31,11 +33,58 @@ pub fn run(
     opts: &outputs::Options,
     progress: &Progress,
 ) -> anyhow::Result<RunReport> {
+    crate::interrupt::install()?;
     let files = crate::config::expand_arguments(pipeline_args)?;
     let pipelines = crate::config::load_all(&files)?;
-    publish::check_out(out, opts.force)?;
-    let work = WorkDir::new(publish::parent_of(out)?)?;
+    // The run's own files, which replacing `--out` must never remove.
+    let mut keep: Vec<PathBuf> = files.clone();
+    for p in &pipelines {
+        keep.extend(p.inputs.iter().flat_map(|i| i.files.iter().cloned()));
+    }
+    keep.extend(opts.privacy.key_file().map(Path::to_path_buf));
+    // Two inputs may read one file (bookings and releases from one export).
+    keep.sort();
+    keep.dedup();
+    place::check_out(out, opts.force, &keep)?;
+    let target = place::absolute(out)?;
+    let inputs: u64 = keep
+        .iter()
+        .map(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
+        .sum();
+    let budget = std::env::var(crate::ingest::STAGE_MEMORY_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map_or(crate::ingest::STAGE_MEMORY_DEFAULT as u64, |mib| {
+            mib.saturating_mul(1 << 20)
+        });
+    let mut room = None;
+    let outcome = (|| {
+        let parent = publish::parent_of(&target)?;
+        room = Some(space::Room::measure(parent, inputs, budget));
+        crate::interrupt::set_out(out);
+        let _lock = lock::lock_out(&target, out)?;
+        publish::recover_set_aside(&target);
+        let work = WorkDir::new(parent)?;
+        // The work folder is removed (dropped) before the outcome is told.
+        produce(pipelines, out, &target, &work, opts, progress)
+    })();
+    match (outcome, room) {
+        (Err(e), Some(room)) if space::is_full(&e) => Err(e.context(room.message())),
+        (outcome, _) => outcome,
+    }
+}
 
+/// The run once `--out` is locked and the work folder made: every output
+/// written in the work folder, then moved into place at `target` (`out` made
+/// absolute).
+fn produce(
+    pipelines: Vec<Pipeline>,
+    out: &Path,
+    target: &Path,
+    work: &WorkDir,
+    opts: &outputs::Options,
+    progress: &Progress,
+) -> anyhow::Result<RunReport> {
     // Everything is written to a fresh folder beside `out`, then swapped in.
     // Each county's own outputs are written as soon as it is audited.
     let partial = publish::partial_in(&work.0)?;
@@ -149,7 +198,7 @@ pub fn run(
     let manifest = manifest::build(&counties, written)?;
     manifest::write(&partial, &manifest)?;
     publish::pause_for_tests();
-    publish::swap_into_place(&partial, out)?;
+    publish::swap_into_place(&partial, target)?;
 
     progress.finish();
     Ok(RunReport {

@@ -25,6 +25,19 @@ pub enum IngestError {
     Empty { path: PathBuf, skip_rows: usize },
     #[error("{0}")]
     MissingColumn(Box<MissingColumn>),
+    #[error(
+        "{}: the file changed {when} (its size, modification time or identity is not what \
+         it was when its reading began): is the county still exporting into it? Run again \
+         once the export is complete",
+        path.display()
+    )]
+    Changed { path: PathBuf, when: &'static str },
+    #[error("{}: cannot copy it into the work folder to read it there: {source}", path.display())]
+    Copy {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("{}: cannot write staged data: {source}", path.display())]
     Stage {
         path: PathBuf,

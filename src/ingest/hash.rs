@@ -1,6 +1,7 @@
-//! SHA-256 for the manifest: an input CSV file hashed in the pass that
-//! reads it, any other file (a workbook or Parquet input, a pipeline file,
-//! an output) streamed apart; and `hex`, which also spells pseudonyms.
+//! SHA-256 for the manifest: an input file hashed in the one pass that reads
+//! it (a CSV file as it is parsed, a workbook or Parquet file as it is
+//! copied into the work folder), any other file (a pipeline file, an
+//! output) streamed apart; and `hex`, which also spells pseudonyms.
 
 use sha2::{Digest, Sha256};
 use std::io::Read;

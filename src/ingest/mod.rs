@@ -14,9 +14,11 @@
 //!
 //! [`stage_file`] reads one input file once for every input that reads it:
 //!
-//! 1. `source` opens the file in its format and reads its header; a CSV
-//!    file is read through `hash`'s hashing reader, so it is hashed in the
-//!    same pass.
+//! 1. The file's size, modification time and identity are noted
+//!    (`unchanged`). A CSV file is read through `hash`'s hashing reader, so
+//!    it is hashed in the pass that parses it; a workbook or Parquet file is
+//!    copied through it into the work folder and parsed from the copy.
+//!    `source` opens the file in its format and reads its header.
 //! 2. `stager` sets up each input's share of the file: its mapped columns
 //!    found in the header (a column not there is a [`MissingColumn`]; the
 //!    errors of every input are returned together), its field parsers
@@ -26,16 +28,17 @@
 //!    values gathered in a batch of rows (`value`), or the row becomes a
 //!    [`Reject`] with a reason and detail (`failure`) and its raw values as
 //!    JSON ([`raw_json`]). A full batch is written to its staged table.
-//! 4. The file's SHA-256 is taken (from the hashing reader for CSV, else by
-//!    [`sha256_file`]) and each input's share finishes as a [`Staged`]
-//!    (`staged`): its rows and rejects, its [`FileStats`], the byte offsets
-//!    of the rows of a CSV file, and, for releases and charges, the booking
-//!    ids of its rejected rows.
+//! 4. A file that changed while it was read (or copied) is an error. Its
+//!    SHA-256 is taken from the hashing reader, and each input's share
+//!    finishes as a [`Staged`] (`staged`): its rows and rejects, its
+//!    [`FileStats`], the byte offsets of the rows of a CSV file, where to
+//!    read rows back, and, for releases and charges, the booking ids of its
+//!    rejected rows.
 //!
 //! Later stages scan the staged tables lazily ([`StagedData::scan`],
 //! [`scan_staged`]), and [`raw_values`] (`reread`) reads the raw values of
-//! rows the rules reject from the source file again (at their offsets in a
-//! CSV file).
+//! rows the rules reject again: at their offsets in a CSV file, which must
+//! not have changed since, or from a workbook's or Parquet file's copy.
 
 mod error;
 mod failure;
@@ -47,6 +50,7 @@ pub mod source;
 mod staged;
 mod stager;
 mod store;
+mod unchanged;
 mod value;
 
 pub use error::{IngestError, MissingColumn};
@@ -56,8 +60,10 @@ pub use schema::{
     raw_json, reject_schema, rejects_frame, staged_schema, Reject, SOURCE_FILE, SOURCE_LINE,
     SOURCE_ROW,
 };
-pub use staged::{FileStats, Staged};
-pub use store::{scan_staged, MemoryBudget, Reservation, StagedData};
+pub use staged::{FileStats, ReadBack, Staged};
+pub use store::{
+    scan_staged, MemoryBudget, Reservation, StagedData, STAGE_MEMORY_DEFAULT, STAGE_MEMORY_ENV,
+};
 
 use crate::config::{Input, Pipeline};
 use crate::progress::Task;
@@ -66,6 +72,7 @@ use sha2::{Digest, Sha256};
 use stager::stager;
 use std::path::Path;
 use std::sync::Arc;
+use unchanged::{Fingerprint, While};
 
 /// Who hears how far staging has got: rows read (per county) and bytes read
 /// (overall).
@@ -115,25 +122,43 @@ pub fn stage_file(
     };
     let display = display_path(pipeline, path);
     let hasher = std::sync::Arc::new(std::sync::Mutex::new(Sha256::new()));
-    let file = std::fs::File::open(path).map_err(|source| {
+    let io = |source| {
         vec![IngestError::Io {
             path: path.to_path_buf(),
             source,
         }]
-    })?;
-    let mut source = source::Source::open(
-        path,
-        first,
-        Box::new(HashingReader {
-            inner: file,
-            hasher: hasher.clone(),
-            bytes: match first.format {
-                crate::config::Format::Csv => observer.bytes.clone(),
-                _ => Arc::new(|_| {}),
-            },
-        }),
-    )
-    .map_err(|e| vec![e])?;
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let before = Fingerprint::of_file(&file, path).map_err(|e| vec![e])?;
+    let mut reader = HashingReader {
+        inner: file,
+        hasher: hasher.clone(),
+        bytes: observer.bytes.clone(),
+    };
+    // A CSV file is hashed as it is parsed. Workbook and Parquet readers
+    // open the file themselves, and a workbook is read out of order (a zip
+    // archive): each is copied, hashed on the way, into the work folder and
+    // read from there, so the hash describes the very bytes read, and rows
+    // read back later come from the same bytes. Reading the copy costs disk
+    // space, not memory: a Parquet export has no size limit.
+    let copy = match first.format {
+        crate::config::Format::Csv => None,
+        _ => {
+            let ext = path
+                .extension()
+                .map_or(String::new(), |e| format!(".{}", e.to_string_lossy()));
+            let copy = work.join(format!("{tag}-source{ext}"));
+            copy_into(&mut reader, path, &copy).map_err(|e| vec![e])?;
+            unchanged::check(path, &before, While::Reading).map_err(|e| vec![e])?;
+            Some(copy)
+        }
+    };
+    let stream: Box<dyn std::io::Read + Send> = match copy {
+        None => Box::new(reader),
+        Some(_) => Box::new(std::io::empty()),
+    };
+    let from = copy.as_deref().unwrap_or(path);
+    let mut source = source::Source::open(path, from, first, stream).map_err(|e| vec![e])?;
 
     let as_of = pipeline.as_of.and_then(|t| pipeline.as_of_utc(t));
 
@@ -181,31 +206,58 @@ pub fn stage_file(
     })();
     result.map_err(|e| vec![e])?;
     drop(source);
+    if copy.is_none() {
+        unchanged::check(path, &before, While::Reading).map_err(|e| vec![e])?;
+    }
 
-    // CSV is hashed as it is read; workbooks and Parquet files are opened
-    // by their own readers, so they are hashed apart.
-    let sha256 = match first.format {
-        crate::config::Format::Csv => hex(&hasher
-            .lock()
-            .map(|h| h.clone().finalize())
-            .unwrap_or_default()),
-        _ => {
-            (observer.bytes)(std::fs::metadata(path).map_or(0, |m| m.len()));
-            sha256_file(path).map_err(|source| {
-                vec![IngestError::Io {
-                    path: path.to_path_buf(),
-                    source,
-                }]
-            })?
-        }
-    };
+    let sha256 = hex(&hasher
+        .lock()
+        .map(|h| h.clone().finalize())
+        .unwrap_or_default());
     let offsets = (offsets.len() as u64 == rows_in).then(|| Arc::new(offsets));
+    let read_back = ReadBack {
+        fingerprint: before,
+        copy,
+    };
     stagers
         .into_iter()
-        .map(|s| s.finish(rows_in, &sha256, offsets.clone()))
+        .map(|s| s.finish(rows_in, &sha256, offsets.clone(), read_back.clone()))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| vec![e])
 }
 
+/// Copies what `reader` reads of the input file `path` into a new file at
+/// `to`.
+fn copy_into(reader: &mut impl std::io::Read, path: &Path, to: &Path) -> Result<(), IngestError> {
+    let copy_err = |source| IngestError::Copy {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(to)
+        .map_err(copy_err)?;
+    // Not `io::copy`, which reports a read error and a write error alike: a
+    // write error (a full disk) is the copy's, a read error the input's.
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(source) => {
+                return Err(IngestError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                })
+            }
+        };
+        std::io::Write::write_all(&mut file, &buf[..n]).map_err(copy_err)?;
+    }
+}
+
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_changes;

@@ -1,9 +1,11 @@
-//! The raw values of rows rejected after staging, read again from their
-//! source file: at their byte offsets in a CSV file, else by reading the
-//! file to the last of them.
+//! The raw values of rows rejected after staging, read again: from the
+//! source file at their byte offsets for CSV, which must not have changed
+//! since it was staged (`unchanged`); from the private copy staging read
+//! for a workbook or Parquet file, by reading it to the last of them.
 
 use super::schema::raw_json;
-use super::{source, IngestError};
+use super::unchanged::{self, While};
+use super::{source, IngestError, Staged};
 use crate::config::Input;
 use std::path::Path;
 
@@ -14,20 +16,48 @@ fn open(path: &Path) -> Result<std::fs::File, IngestError> {
     })
 }
 
-/// The raw values (JSON, as in rejects) of some rows of an input file, read
-/// again from the source: used for rows rejected after staging, so staging
-/// need not carry every row's text.
+/// The raw values (JSON, as in rejects) of some rows of a staged input
+/// file, read again: used for rows rejected after staging, so staging need
+/// not carry every row's text. A CSV file that changed since it was staged
+/// is an error, before and after its rows are read: its rows may no longer
+/// be where they were, or what they were.
 pub fn raw_values(
     input: &Input,
+    staged: &Staged,
+    rows: &std::collections::BTreeSet<i64>,
+) -> Result<std::collections::HashMap<i64, String>, IngestError> {
+    if rows.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let path = &staged.stats.path;
+    let Some(copy) = &staged.read_back.copy else {
+        let before = &staged.read_back.fingerprint;
+        unchanged::check(path, before, While::ReadingBack)?;
+        let out = read(
+            input,
+            path,
+            path,
+            rows,
+            staged.offsets.as_deref().map(|o| &o[..]),
+        )?;
+        unchanged::check(path, before, While::ReadingBack)?;
+        return Ok(out);
+    };
+    read(input, path, copy, rows, None)
+}
+
+/// Reads the rows of the input file `path` from `from` (itself or its
+/// copy): at their offsets when given, else in order to the last of them.
+fn read(
+    input: &Input,
     path: &Path,
+    from: &Path,
     rows: &std::collections::BTreeSet<i64>,
     offsets: Option<&[u64]>,
 ) -> Result<std::collections::HashMap<i64, String>, IngestError> {
     let mut out = std::collections::HashMap::new();
-    if rows.is_empty() {
-        return Ok(out);
-    }
-    // A CSV file staged with its row offsets: read just those rows.
+    // A CSV file staged with its row offsets (read in place, so `from` is
+    // `path`): read just those rows.
     if let Some(offsets) = offsets {
         let mut header = None;
         let mut records = source::csv::RecordsAt::open(path, input)?;
@@ -38,7 +68,7 @@ pub fn raw_values(
             let header = match &header {
                 Some(h) => h,
                 None => header.insert(
-                    source::Source::open(path, input, Box::new(open(path)?))?
+                    source::Source::open(path, from, input, Box::new(open(from)?))?
                         .header()
                         .to_vec(),
                 ),
@@ -47,7 +77,7 @@ pub fn raw_values(
         }
         return Ok(out);
     }
-    let mut source = source::Source::open(path, input, Box::new(open(path)?))?;
+    let mut source = source::Source::open(path, from, input, Box::new(open(from)?))?;
     let header = source.header().to_vec();
     let last = *rows.iter().next_back().unwrap_or(&0);
     while let Some(record) = source.next_record(path)? {

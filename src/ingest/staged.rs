@@ -1,8 +1,10 @@
 //! What staging one input file gives the rest of the run: its rows and
 //! rejects (see `store`), what happened to the file, the byte offsets to
-//! read a row again, and the booking ids of the rows rejected.
+//! read a row again and where to read it, and the booking ids of the rows
+//! rejected.
 
 use super::store::StagedData;
+use super::unchanged::Fingerprint;
 use crate::model::Table;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -40,4 +42,19 @@ pub struct Staged {
     /// (releases and charges only): a rejected release or charge row leaves
     /// its booking's hold unmeasured (method rules 1, 2).
     pub rejected_ids: Vec<String>,
+    /// Where its rejected rows are read back from.
+    pub read_back: ReadBack,
+}
+
+/// Where the rows of a staged file are read again (`reread`), and what the
+/// file was when staged.
+#[derive(Debug, Clone)]
+pub struct ReadBack {
+    /// The input file as it was read; it must still be so when a row is read
+    /// back from it.
+    pub fingerprint: Fingerprint,
+    /// The private copy a workbook or Parquet file was read from (their
+    /// readers open the file themselves, so the copy is what was hashed and
+    /// read); `None` for CSV, read in place.
+    pub copy: Option<PathBuf>,
 }

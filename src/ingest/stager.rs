@@ -7,7 +7,7 @@ use super::failure::{field_failure, invalid_bytes};
 use super::parse::{self, CodeMap, DateParser, DateTimeParser, FieldError};
 use super::schema::{raw_json, reject_schema, rejects_frame, staged_schema, Reject};
 use super::source;
-use super::staged::{FileStats, Staged};
+use super::staged::{FileStats, ReadBack, Staged};
 use super::store::{MemoryBudget, StagedSink};
 use super::value::{reuse, Builder, RowBatch, Value, BATCH_ROWS};
 use super::{IngestError, MissingColumn};
@@ -450,6 +450,7 @@ impl Stager<'_> {
         rows_in: u64,
         sha256: &str,
         offsets: Option<Arc<Vec<u64>>>,
+        read_back: ReadBack,
     ) -> Result<Staged, IngestError> {
         // Everything left (both writers skip an empty batch).
         self.flush(0)?;
@@ -465,6 +466,7 @@ impl Stager<'_> {
             stats: self.stats,
             offsets,
             rejected_ids: self.rejected_ids,
+            read_back,
         })
     }
 }

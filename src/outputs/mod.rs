@@ -9,11 +9,14 @@ pub mod class;
 pub mod class_lists;
 pub mod county;
 pub mod holds;
+pub mod lock;
 pub mod manifest;
 pub mod method;
+pub mod place;
 pub mod privacy;
 pub mod publish;
 pub mod report;
+pub mod space;
 pub mod spill;
 pub mod summary;
 pub mod workbook;
@@ -59,6 +62,27 @@ pub enum OutputError {
     #[error("{}: exists and was not written by detainer-audit (no manifest.json); \
              choose another --out or remove it", path.display())]
     Foreign { path: PathBuf },
+    #[error("{}: refusing to replace it with this run's outputs: {why}; choose another \
+             --out (--force does not change this)", path.display())]
+    Refused { path: PathBuf, why: String },
+    #[error("{}: another detainer-audit run{} is writing to {}; wait for it to end, or \
+             choose another --out", lock.display(), holder_text(holder), out.display())]
+    Busy {
+        out: PathBuf,
+        lock: PathBuf,
+        holder: String,
+    },
+    #[error("{}: the lock file of --out is a symbolic link or not a file; it is not \
+             followed: remove it", path.display())]
+    LockLink { path: PathBuf },
+}
+
+fn holder_text(holder: &str) -> String {
+    if holder.is_empty() {
+        String::new()
+    } else {
+        format!(" ({holder})")
+    }
 }
 
 /// A file written, for the manifest.
@@ -89,8 +113,8 @@ pub fn polars_at(out: &Path) -> impl FnOnce(PolarsError) -> OutputError + '_ {
 /// 128k rows) and returns what the manifest records.
 pub fn write_parquet(root: &Path, rel: &str, df: &mut DataFrame) -> Result<Written, OutputError> {
     let path = root.join(rel);
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+    if let Some(dir) = Path::new(rel).parent() {
+        publish::dirs_under(root, dir)?;
     }
     let file = std::fs::File::create(&path).map_err(io_err(&path))?;
     // Buffered: polars writes a Parquet footer field by field, and each

@@ -17,6 +17,8 @@ use std::path::Path;
 #[derive(Clone, Default)]
 pub struct Privacy {
     key: Option<Vec<u8>>,
+    /// The key's file, which `--out` must never hold (see `place`).
+    file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -62,7 +64,15 @@ pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
 impl Privacy {
     /// No pseudonyms: values are written as they are.
     pub fn none() -> Privacy {
-        Privacy { key: None }
+        Privacy {
+            key: None,
+            file: None,
+        }
+    }
+
+    /// The file the key was read from.
+    pub fn key_file(&self) -> Option<&Path> {
+        self.file.as_deref()
     }
 
     /// Pseudonyms keyed by the bytes of `path`.
@@ -77,7 +87,10 @@ impl Privacy {
                 len: key.len(),
             });
         }
-        Ok(Privacy { key: Some(key) })
+        Ok(Privacy {
+            key: Some(key),
+            file: Some(path.to_path_buf()),
+        })
     }
 
     pub fn is_on(&self) -> bool {
@@ -191,9 +204,11 @@ mod tests {
     fn pseudonyms_are_stable_per_key_and_domain() {
         let a = Privacy {
             key: Some(b"0123456789abcdef".to_vec()),
+            file: None,
         };
         let b = Privacy {
             key: Some(b"fedcba9876543210".to_vec()),
+            file: None,
         };
         assert_eq!(a.value("name", "PEREZ"), a.value("name", "PEREZ"));
         assert_ne!(a.value("name", "PEREZ"), b.value("name", "PEREZ"));

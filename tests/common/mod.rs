@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod faults;
+
 use arrow::array::Array;
 use arrow::util::display::array_value_to_string;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;

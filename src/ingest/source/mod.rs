@@ -59,17 +59,21 @@ pub enum Source {
 }
 
 impl Source {
-    /// Opens `path` per the input's format. `file` is the already opened
-    /// stream for CSV (so that it can be hashed while read).
+    /// Opens the input file `path` per the input's format. `file` is the
+    /// already opened stream for CSV (so that it can be hashed while read);
+    /// a workbook or Parquet file, which its reader opens itself, is read
+    /// from `from`, its private copy (see `ingest::stage_file`). Messages
+    /// name `path`.
     pub fn open(
         path: &Path,
+        from: &Path,
         input: &Input,
         file: Box<dyn std::io::Read + Send>,
     ) -> Result<Source, IngestError> {
         Ok(match input.format {
             Format::Csv => Source::Csv(Box::new(CsvSource::open_with(path, input, file)?)),
-            Format::Xlsx => Source::Xlsx(XlsxSource::open(path, input)?),
-            Format::Parquet => Source::Parquet(ParquetSource::open(path)?),
+            Format::Xlsx => Source::Xlsx(XlsxSource::open(path, from, input)?),
+            Format::Parquet => Source::Parquet(ParquetSource::open(path, from)?),
         })
     }
 

@@ -1,8 +1,9 @@
-//! Parquet files made by another tool, read in slices, each column rendered
-//! as text a parser reads without a format list (RFC 3339 instants for
-//! timestamps with a zone, ISO local times and dates otherwise), so that a
-//! Parquet file goes through the same field parsing and the same rejects as
-//! a CSV file.
+//! Parquet files made by another tool, read in slices (from the private copy
+//! staging made, so every slice comes from the bytes that were hashed), each
+//! column rendered as text a parser reads without a format list (RFC 3339
+//! instants for timestamps with a zone, ISO local times and dates
+//! otherwise), so that a Parquet file goes through the same field parsing
+//! and the same rejects as a CSV file.
 
 use super::{Fields, Record};
 use crate::ingest::IngestError;
@@ -13,7 +14,10 @@ use std::path::{Path, PathBuf};
 
 /// A Parquet file made by another tool, read in slices.
 pub struct ParquetSource {
+    /// The input file, named in messages.
     path: PathBuf,
+    /// Where its bytes are read (its private copy).
+    from: PathBuf,
     pub(super) header: Vec<String>,
     total: usize,
     offset: usize,
@@ -80,8 +84,8 @@ fn column_text(c: &Column) -> PolarsResult<Vec<String>> {
 }
 
 impl ParquetSource {
-    pub(super) fn open(path: &Path) -> Result<ParquetSource, IngestError> {
-        let file = std::fs::File::open(path).map_err(|source| IngestError::Io {
+    pub(super) fn open(path: &Path, from: &Path) -> Result<ParquetSource, IngestError> {
+        let file = std::fs::File::open(from).map_err(|source| IngestError::Io {
             path: path.to_path_buf(),
             source,
         })?;
@@ -90,6 +94,7 @@ impl ParquetSource {
         let total = reader.num_rows().map_err(polars_err(path))?;
         Ok(ParquetSource {
             path: path.to_path_buf(),
+            from: from.to_path_buf(),
             header: schema.iter_names().map(|n| n.to_string()).collect(),
             total,
             offset: 0,
@@ -104,7 +109,7 @@ impl ParquetSource {
             if self.offset >= self.total {
                 return Ok(None);
             }
-            let file = std::fs::File::open(&self.path).map_err(|source| IngestError::Io {
+            let file = std::fs::File::open(&self.from).map_err(|source| IngestError::Io {
                 path: self.path.clone(),
                 source,
             })?;

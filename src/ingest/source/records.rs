@@ -498,8 +498,12 @@ mod tests {
             1usize..9,
             1usize..12,
         );
+        // scripts/fuzz sets PROPTEST_CASES for a longer run in release mode.
+        let wanted = std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok());
         proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
-            cases: 2000,
+            cases: wanted.unwrap_or(2000),
             ..Default::default()
         })
         .run(&cases, |(data, delimiter, chunk, capacity)| {

@@ -53,13 +53,14 @@ pub fn cell_text(cell: &calamine::Data) -> String {
 }
 
 impl XlsxSource {
-    pub(super) fn open(path: &Path, input: &Input) -> Result<XlsxSource, IngestError> {
+    /// Reads the workbook at `from`; messages name `path`.
+    pub(super) fn open(path: &Path, from: &Path, input: &Input) -> Result<XlsxSource, IngestError> {
         use calamine::Reader;
         let bad = |message: String| IngestError::Workbook {
             path: path.to_path_buf(),
             message,
         };
-        let mut book = calamine::open_workbook_auto(path).map_err(|e| bad(e.to_string()))?;
+        let mut book = calamine::open_workbook_auto(from).map_err(|e| bad(e.to_string()))?;
         let names = book.sheet_names();
         let range = match &input.sheet {
             Some(name) => {
