@@ -145,7 +145,7 @@ fn read_csv(path: &Path, len: u64) -> anyhow::Result<Part> {
         .take(dialect.skip_rows)
         .map(|l| String::from_utf8_lossy(l).trim().to_string())
         .collect();
-    let source = Source::open(path, &input, Box::new(std::io::Cursor::new(bytes)))?;
+    let source = Source::open(path, path, &input, Box::new(std::io::Cursor::new(bytes)))?;
     let mut part = collect(path, Layout::Csv(dialect), source)?;
     part.preamble = preamble;
     if truncated && part.complete {
@@ -229,7 +229,7 @@ fn read_parquet(path: &Path) -> anyhow::Result<Part> {
         })
         .collect();
     let input = input_for(path, Format::Parquet, b',', Encoding::Utf8, 0);
-    let source = Source::open(path, &input, Box::new(std::io::empty()))?;
+    let source = Source::open(path, path, &input, Box::new(std::io::empty()))?;
     collect(path, Layout::Parquet(types), source)
 }
 
