@@ -1,5 +1,6 @@
 //! Where staged tables are kept (in memory within the run's budget, in the
-//! work folder past it) must not change a byte of any output.
+//! work folder past it), and how many parts a county is audited in, must
+//! not change a byte of any output.
 
 mod common;
 
@@ -58,26 +59,37 @@ fn outputs_do_not_depend_on_where_staged_tables_are_kept() {
 
     let mut runs = Vec::new();
     // No budget (every table on disk), 1 MiB (some tables in memory, some
-    // moved to disk part-way), and room for everything.
-    for mib in ["0", "1", "1024"] {
-        let out = format!("out-{mib}");
-        let o = bin()
-            .args(["--quiet", "run", "pipelines", "--out", &out])
+    // moved to disk part-way), and room for everything; then each county in
+    // parts of 7,000 bookings (3 parts of a county of about 20,000), on disk and
+    // in memory.
+    for (mib, parts) in [
+        ("0", ""),
+        ("1", ""),
+        ("1024", ""),
+        ("0", "7000"),
+        ("1024", "7000"),
+    ] {
+        let out = format!("out-{mib}-{parts}");
+        let mut cmd = bin();
+        cmd.args(["--quiet", "run", "pipelines", "--out", &out])
             .env("DETAINER_AUDIT_STAGE_MEMORY_MB", mib)
             .env("DETAINER_AUDIT_TIMINGS", "1")
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
+            .current_dir(dir.path());
+        if !parts.is_empty() {
+            cmd.env("DETAINER_AUDIT_PARTITION_ROWS", parts);
+        }
+        let o = cmd.output().unwrap();
         // 1: every output written, but an input passed max_reject_rate.
         assert!(matches!(o.status.code(), Some(0 | 1)), "{}", text(&o));
         let c = counts(&String::from_utf8_lossy(&o.stderr));
         let n = |k: &str| c.get(k).copied().unwrap_or(0);
+        let joined = if parts.is_empty() { 3 } else { 3 * 3 };
         match mib {
             "0" => {
                 assert_eq!(n("staged tables in memory"), 0, "{c:?}");
                 assert!(n("staged tables on disk") > 0, "{c:?}");
                 assert_eq!(n("joined tables in memory"), 0, "{c:?}");
-                assert_eq!(n("joined tables on disk"), 3, "{c:?}");
+                assert_eq!(n("joined tables on disk"), joined, "{c:?}");
             }
             "1" => {
                 assert!(n("staged tables in memory") > 0, "{c:?}");
@@ -86,7 +98,7 @@ fn outputs_do_not_depend_on_where_staged_tables_are_kept() {
             _ => {
                 assert!(n("staged tables in memory") > 0, "{c:?}");
                 assert_eq!(n("staged tables on disk"), 0, "{c:?}");
-                assert_eq!(n("joined tables in memory"), 3, "{c:?}");
+                assert_eq!(n("joined tables in memory"), joined, "{c:?}");
                 assert_eq!(n("joined tables on disk"), 0, "{c:?}");
             }
         }

@@ -18,58 +18,115 @@ use crate::ingest::{Reject, SOURCE_FILE, SOURCE_LINE, SOURCE_ROW};
 use crate::model::Table;
 use polars::prelude::*;
 
-/// Returns the attached detainers (collected: a small table) with their
-/// booking's `booking_id`, and the rejects.
+/// The joined bookings of one part of a county (see `partition`) and the
+/// engine to read them with.
+pub struct Part<'a> {
+    pub joined: &'a LazyFrame,
+    pub engine: Engine,
+}
+
+/// Returns the attached detainers of each part (collected: a small table,
+/// with their booking's `booking_id`), and the rejects. `engine` reads
+/// `detainers`.
 pub fn attach(
     detainers: LazyFrame,
-    bookings: &LazyFrame,
+    parts: &[Part],
     as_of: i64,
     engine: Engine,
-) -> PolarsResult<(DataFrame, Vec<Reject>)> {
-    let b = bookings.clone().select([
-        col("booking_id"),
-        col("person_id"),
-        col("booked_at"),
-        col("released_at"),
-    ]);
-    // The detainers given by booking id (a small table), split by whether
-    // their booking is among the usable ones.
+) -> PolarsResult<(Vec<DataFrame>, Vec<Reject>)> {
+    let projection = |j: &LazyFrame| {
+        j.clone().select([
+            col("booking_id"),
+            col("person_id"),
+            col("booked_at"),
+            col("released_at"),
+        ])
+    };
+    // The detainers given by booking id (a small table), each in the part
+    // of its booking, split by whether their booking is among the usable
+    // ones.
     let by_booking = detainers
         .clone()
         .filter(col("booking_id").is_not_null())
         .collect_with_engine(engine)?
         .unwrap_single();
-    let orphans = super::staged::rows_without_id(by_booking.clone().lazy(), &b, engine)?;
-    let mut rejects = rejects_of(
-        &orphans,
-        Table::Detainers,
-        SOURCE_FILE,
-        SOURCE_ROW,
-        SOURCE_LINE,
-        "no_booking",
-        |_| "no usable booking with this booking_id".to_string(),
-    )?;
-    let orphan_ids = orphans.column("booking_id")?.as_materialized_series();
-    let attached_b = by_booking
-        .lazy()
-        .filter(super::staged::not_in("booking_id", orphan_ids.clone()))
-        .collect()?;
+    let by_booking = if parts.len() == 1 {
+        vec![by_booking]
+    } else {
+        super::partition::split_frame(&by_booking, parts.len())?
+    };
+    let mut rejects = Vec::new();
+    let mut attached = Vec::with_capacity(parts.len());
+    for (part, by_booking) in parts.iter().zip(by_booking) {
+        let orphans = super::staged::rows_without_id(
+            by_booking.clone().lazy(),
+            &projection(part.joined),
+            part.engine,
+        )?;
+        rejects.extend(rejects_of(
+            &orphans,
+            Table::Detainers,
+            SOURCE_FILE,
+            SOURCE_ROW,
+            SOURCE_LINE,
+            "no_booking",
+            |_| "no usable booking with this booking_id".to_string(),
+        )?);
+        let orphan_ids = orphans.column("booking_id")?.as_materialized_series();
+        attached.push(
+            by_booking
+                .lazy()
+                .filter(super::staged::not_in("booking_id", orphan_ids.clone()))
+                .collect()?,
+        );
+    }
 
     let by_person = detainers
         .filter(col("booking_id").is_null())
-        .drop(cols(["booking_id"]));
+        .drop(cols(["booking_id"]))
+        .collect_with_engine(engine)?
+        .unwrap_single();
+    // The bookings of the persons named: a few per person-keyed detainer,
+    // gathered from every part (a person's bookings may be in any).
+    let persons = by_person
+        .column("person_id")?
+        .as_materialized_series()
+        .unique()?
+        .drop_nulls();
+    let mut windows: Vec<DataFrame> = Vec::with_capacity(parts.len());
+    if !persons.is_empty() {
+        for part in parts {
+            windows.push(
+                projection(part.joined)
+                    .filter(super::staged::is_among("person_id", persons.clone()))
+                    .select([
+                        col("person_id"),
+                        col("booking_id"),
+                        col("booked_at").alias("b_booked_at"),
+                        col("released_at").alias("b_released_at"),
+                    ])
+                    .collect_with_engine(part.engine)?
+                    .unwrap_single(),
+            );
+        }
+    }
+    let windows = match windows.is_empty() {
+        true => DataFrame::empty_with_schema(&Schema::from_iter([
+            Field::new("person_id".into(), DataType::String),
+            Field::new("booking_id".into(), DataType::String),
+            Field::new("b_booked_at".into(), DataType::Int64),
+            Field::new("b_released_at".into(), DataType::Int64),
+        ])),
+        false => concat(
+            windows.into_iter().map(|w| w.lazy()).collect::<Vec<_>>(),
+            UnionArgs::default(),
+        )?
+        .collect()?,
+    };
     let candidates = by_person
         .clone()
-        .inner_join(
-            b.filter(col("person_id").is_not_null()).select([
-                col("person_id"),
-                col("booking_id"),
-                col("booked_at").alias("b_booked_at"),
-                col("released_at").alias("b_released_at"),
-            ]),
-            col("person_id"),
-            col("person_id"),
-        )
+        .lazy()
+        .inner_join(windows.lazy(), col("person_id"), col("person_id"))
         .filter(
             col("lodged_at")
                 .gt_eq(col("b_booked_at"))
@@ -79,8 +136,7 @@ pub fn attach(
             [SOURCE_FILE, SOURCE_ROW, "b_booked_at", "booking_id"],
             SortMultipleOptions::default(),
         )
-        .collect_with_engine(engine)?
-        .unwrap_single();
+        .collect()?;
     // The latest booking whose window holds the lodging wins: the last row
     // of each detainer's run in the sorted candidates (a small table: a few
     // bookings per person-keyed detainer).
@@ -93,6 +149,7 @@ pub fn attach(
         .filter(&last)?
         .drop_many(["b_booked_at", "b_released_at"]);
     let unmatched = by_person
+        .lazy()
         .join(
             candidates
                 .clone()
@@ -102,8 +159,7 @@ pub fn attach(
             [col(SOURCE_FILE), col(SOURCE_ROW)],
             JoinArgs::new(JoinType::Anti),
         )
-        .collect_with_engine(engine)?
-        .unwrap_single();
+        .collect()?;
     let lodged = i64s(&unmatched, "lodged_at")?;
     rejects.extend(rejects_of(
         &unmatched,
@@ -123,9 +179,18 @@ pub fn attach(
             )
         },
     )?);
-    let order: Vec<PlSmallStr> = attached_b.get_column_names().into_iter().cloned().collect();
-    let attached_p = candidates.select(order)?;
-    let mut attached = attached_b;
-    attached.vstack_mut(&attached_p)?;
+    // Each attached person-keyed detainer joins its booking's part.
+    if let Some(first) = attached.first() {
+        let order: Vec<PlSmallStr> = first.get_column_names().into_iter().cloned().collect();
+        let by_person = candidates.select(order)?;
+        let by_person = if parts.len() == 1 {
+            vec![by_person]
+        } else {
+            super::partition::split_frame(&by_person, parts.len())?
+        };
+        for (a, p) in attached.iter_mut().zip(by_person) {
+            a.vstack_mut(&p)?;
+        }
+    }
     Ok((attached, rejects))
 }

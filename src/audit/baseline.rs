@@ -14,14 +14,16 @@ use super::frame::{f64s, i64s};
 use polars::prelude::*;
 use std::collections::BTreeMap;
 
-pub fn baseline(
+/// The minutes from eligibility to release of a part's bookings without a
+/// detainer, with the local year of their eligibility (`year`, `minutes`).
+pub fn latencies(
     joined: &LazyFrame,
     with_detainer: LazyFrame,
     tz: chrono_tz::Tz,
     engine: Engine,
-) -> PolarsResult<BTreeMap<i32, (f64, u64)>> {
+) -> PolarsResult<DataFrame> {
     let year = super::local::local_year("eligible", tz, "year");
-    let df = joined
+    Ok(joined
         .clone()
         .select([col("booking_id"), col("eligible"), col("released_at")])
         .anti_join(with_detainer, col("booking_id"), col("booking_id"))
@@ -36,10 +38,22 @@ pub fn baseline(
                 .clip_min(lit(0.0))
                 .alias("minutes"),
         ])
-        .group_by([col("year")])
-        .agg([col("minutes").median().alias("median"), len().alias("n")])
         .collect_with_engine(engine)?
-        .unwrap_single();
+        .unwrap_single())
+}
+
+/// Per year, the median of the parts' latencies and how many there are.
+pub fn baseline(parts: Vec<DataFrame>) -> PolarsResult<BTreeMap<i32, (f64, u64)>> {
+    if parts.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let df = concat(
+        parts.into_iter().map(|p| p.lazy()).collect::<Vec<_>>(),
+        UnionArgs::default(),
+    )?
+    .group_by([col("year")])
+    .agg([col("minutes").median().alias("median"), len().alias("n")])
+    .collect()?;
     let years = i64s(&df, "year")?;
     let med = f64s(&df, "median")?;
     let n = i64s(&df, "n")?;

@@ -344,16 +344,19 @@ pub(super) fn build_holds(
             source_row: rows[i].unwrap_or(0),
         });
     }
-    holds.sort_by(|a, b| {
-        (a.source_file.as_str(), a.source_row, a.booking_id.as_str()).cmp(&(
-            b.source_file.as_str(),
-            b.source_row,
-            b.booking_id.as_str(),
-        ))
-    });
+    holds.sort_by(row_order);
     Ok(Built {
         holds,
         rejects,
         dropped_bookings,
     })
+}
+
+/// The order of the hold rows: their booking's source file and row.
+pub fn row_order(a: &Hold, b: &Hold) -> std::cmp::Ordering {
+    (a.source_file.as_str(), a.source_row, a.booking_id.as_str()).cmp(&(
+        b.source_file.as_str(),
+        b.source_row,
+        b.booking_id.as_str(),
+    ))
 }

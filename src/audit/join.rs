@@ -10,6 +10,14 @@ use crate::ingest::{Reject, SOURCE_FILE, SOURCE_LINE, SOURCE_ROW};
 use crate::model::Table;
 use polars::prelude::*;
 
+/// Where the joined bookings are kept (see `Scratch::materialize`): the
+/// scratch, their name there, and their size when known.
+pub struct Keep<'a> {
+    pub scratch: &'a super::Scratch,
+    pub name: &'a str,
+    pub estimate: Option<usize>,
+}
+
 /// Bookings left-joined with their release and the summary of their
 /// charges, with `eligible` and `eligibility_source`, computed once (see
 /// `Scratch::materialize`), and the engine to query them with; rejects
@@ -20,8 +28,7 @@ pub fn join_releases(
     releases: LazyFrame,
     charges: LazyFrame,
     charge_rejected: &PlHashSet<String>,
-    scratch: &super::Scratch,
-    estimate: Option<usize>,
+    keep: Keep,
     engine: Engine,
 ) -> PolarsResult<(LazyFrame, Engine, Vec<Reject>)> {
     let rel = releases.select([
@@ -61,10 +68,10 @@ pub fn join_releases(
     let joined = bookings.left_join(rel, col("booking_id"), col("booking_id"));
     // Charges joined in the same plan: the bookings are joined and written
     // once (see `Scratch::materialize`), not once per table.
-    let (joined, engine) = scratch.materialize(
+    let (joined, engine) = keep.scratch.materialize(
         with_charges(joined, charges).with_columns(eligibility_exprs(charge_rejected)),
-        "joined",
-        estimate,
+        keep.name,
+        keep.estimate,
         engine,
     )?;
     let released_before_booked = col("released_at").lt(col("booked_at"));

@@ -39,6 +39,7 @@ pub mod holds;
 pub mod join;
 pub(crate) mod local;
 pub mod months;
+pub mod partition;
 pub mod scratch;
 pub mod staged;
 
@@ -95,17 +96,18 @@ pub fn audit(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> Result<Audit
 
 fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit> {
     let mut rejects = Vec::new();
-    let staged_engine = engine_for(staged.iter().all(|s| s.rows.memory_size().is_some()));
+    // A large county a part at a time (see `partition`); the others whole.
+    let parts = partition::parts_for(staged);
+    let parts: Vec<Vec<Staged>> = if parts == 1 {
+        vec![staged
+            .iter()
+            .filter(|s| s.table != Table::Detainers)
+            .cloned()
+            .collect()]
+    } else {
+        step("rules: split into parts", || scratch.split(staged, parts))?
+    };
 
-    // Duplicates first: a booking id must name one booking (and one release).
-    let mut b = step("rules: dedupe bookings", || {
-        dedupe::dedupe(staged, Table::Bookings, staged_engine)
-    })?;
-    rejects.append(&mut b.rejects);
-    let mut r = step("rules: dedupe releases", || {
-        dedupe::dedupe(staged, Table::Releases, staged_engine)
-    })?;
-    rejects.append(&mut r.rejects);
     // Method rules 1 and 2: a booking named by a rejected release or charge row,
     // or whose release rows conflict, keeps its hold row but is not measured
     // past what the export can show.
@@ -118,98 +120,151 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
         };
         set.extend(st.rejected_ids.iter().cloned());
     }
-    doubts
-        .release_rejected
-        .extend(r.conflicting_ids.iter().cloned());
-    let bookings = b.clean;
-    let releases = r.clean;
 
-    // The joined bookings are about the size of the staged bookings and
-    // releases they are made of; unknown when those are on disk.
-    let estimate = staged
-        .iter()
-        .filter(|s| matches!(s.table, Table::Bookings | Table::Releases))
-        .map(|s| s.rows.memory_size())
-        .sum::<Option<usize>>();
-    // The engine for queries over the joined bookings (and staged tables).
-    let (joined, engine, mut r) = step("rules: join releases and charges", || {
-        join::join_releases(
-            bookings,
-            releases,
-            scan(staged, Table::Charges)?,
-            &doubts.charge_rejected,
-            scratch,
-            estimate,
-            staged_engine,
-        )
-    })?;
-    rejects.append(&mut r);
-    let mut r = step("rules: charge orphans", || {
-        join::charge_orphans(&joined, scan(staged, Table::Charges)?, engine)
-    })?;
-    rejects.append(&mut r);
+    // Each part's bookings joined to their releases and charges.
+    let mut joined = Vec::with_capacity(parts.len());
+    for (k, part) in parts.iter().enumerate() {
+        let staged_engine = engine_for(part.iter().all(|s| s.rows.memory_size().is_some()));
+        // Duplicates first: a booking id must name one booking (and one
+        // release); all rows of an id are in one part.
+        let mut b = step("rules: dedupe bookings", || {
+            dedupe::dedupe(part, Table::Bookings, staged_engine)
+        })?;
+        rejects.append(&mut b.rejects);
+        let mut r = step("rules: dedupe releases", || {
+            dedupe::dedupe(part, Table::Releases, staged_engine)
+        })?;
+        rejects.append(&mut r.rejects);
+        doubts
+            .release_rejected
+            .extend(r.conflicting_ids.iter().cloned());
+        // The joined bookings are about the size of the staged bookings and
+        // releases they are made of; unknown when those are on disk.
+        let estimate = part
+            .iter()
+            .filter(|s| matches!(s.table, Table::Bookings | Table::Releases))
+            .map(|s| s.rows.memory_size())
+            .sum::<Option<usize>>();
+        let name = if parts.len() == 1 {
+            "joined".to_string()
+        } else {
+            format!("joined{k:03}")
+        };
+        // The engine for queries over the joined bookings (and staged tables).
+        let (j, engine, mut r) = step("rules: join releases and charges", || {
+            join::join_releases(
+                b.clean,
+                r.clean,
+                scan(part, Table::Charges)?,
+                &doubts.charge_rejected,
+                join::Keep {
+                    scratch,
+                    name: &name,
+                    estimate,
+                },
+                staged_engine,
+            )
+        })?;
+        rejects.append(&mut r);
+        let mut r = step("rules: charge orphans", || {
+            join::charge_orphans(&j, scan(part, Table::Charges)?, engine)
+        })?;
+        rejects.append(&mut r);
+        joined.push((j, engine, staged_engine));
+    }
 
     // as_of: the pipeline's, else the newest time in the export (an export
     // cannot be older than its newest record; never the clock, so that runs
     // are reproducible).
     let detainers = scan(staged, Table::Detainers)?;
+    let detainer_engine = engine_for(
+        staged
+            .iter()
+            .filter(|s| s.table == Table::Detainers)
+            .all(|s| s.rows.memory_size().is_some()),
+    );
     let (as_of, as_of_source) = match p.as_of {
         Some(local) => (p.as_of_utc(local).unwrap_or_default(), "pipeline"),
         None => (
-            step("rules: newest", || newest_time(&joined, &detainers, engine))?,
+            step("rules: newest", || {
+                newest_time(&joined, &detainers, detainer_engine)
+            })?,
             "newest_record",
         ),
     };
 
+    let attach_parts: Vec<attach::Part> = joined
+        .iter()
+        .map(|(j, engine, _)| attach::Part {
+            joined: j,
+            engine: *engine,
+        })
+        .collect();
     let (attached, mut r) = step("rules: attach", || {
-        attach::attach(detainers, &joined, as_of, engine)
+        attach::attach(detainers, &attach_parts, as_of, detainer_engine)
     })?;
     rejects.append(&mut r);
-    let attached_ids = attached
-        .clone()
-        .lazy()
-        .select([col("booking_id")])
-        .unique(None, UniqueKeepStrategy::First);
 
-    let baseline = step("rules: baseline", || {
-        baseline::baseline(&joined, attached_ids.clone(), p.tz, engine)
-    })?;
-
-    // The bookings with a detainer, materialized: see the module docs.
-    let cases = step("rules: cases", || {
-        joined
+    let mut latencies = Vec::with_capacity(parts.len());
+    let mut months: BTreeMap<(i32, u32), MonthCounts> = BTreeMap::new();
+    let mut holds = Vec::new();
+    let mut dropped_bookings = Vec::new();
+    for ((part, (joined, engine, staged_engine)), attached) in
+        parts.iter().zip(&joined).zip(&attached)
+    {
+        let attached_ids = attached
             .clone()
-            .semi_join(attached_ids, col("booking_id"), col("booking_id"))
-            .collect_with_engine(engine)
-    })?
-    .unwrap_single();
-    let mut months = step("rules: months", || {
-        month_counts(&joined, &cases, p.tz, engine)
-    })?;
-    let charge_rows = step("rules: charge evidence", || {
-        let source = strs(&cases, "eligibility_source")?;
-        let ids = strs(&cases, "booking_id")?;
-        let from_charges: Vec<&str> = ids
-            .iter()
-            .zip(&source)
-            .filter(|(_, s)| s.as_deref() == Some("charges"))
-            .filter_map(|(id, _)| id.as_deref())
-            .collect();
-        charge_evidence(staged, &from_charges, staged_engine)
-    })?;
-    let built = step("rules: holds", || {
-        build_holds(p, &cases, &attached, as_of, &doubts, &charge_rows)
-    })?;
-    rejects.extend(built.rejects);
+            .lazy()
+            .select([col("booking_id")])
+            .unique(None, UniqueKeepStrategy::First);
+        latencies.push(step("rules: baseline", || {
+            baseline::latencies(joined, attached_ids.clone(), p.tz, *engine)
+        })?);
+        // The bookings with a detainer, materialized: see the module docs.
+        let cases = step("rules: cases", || {
+            joined
+                .clone()
+                .semi_join(attached_ids, col("booking_id"), col("booking_id"))
+                .collect_with_engine(*engine)
+        })?
+        .unwrap_single();
+        for (month, counts) in step("rules: months", || {
+            month_counts(joined, &cases, p.tz, *engine)
+        })? {
+            let m = months.entry(month).or_default();
+            m.bookings += counts.bookings;
+            m.bookings_with_detainer += counts.bookings_with_detainer;
+        }
+        let charge_rows = step("rules: charge evidence", || {
+            let source = strs(&cases, "eligibility_source")?;
+            let ids = strs(&cases, "booking_id")?;
+            let from_charges: Vec<&str> = ids
+                .iter()
+                .zip(&source)
+                .filter(|(_, s)| s.as_deref() == Some("charges"))
+                .filter_map(|(id, _)| id.as_deref())
+                .collect();
+            charge_evidence(part, &from_charges, *staged_engine)
+        })?;
+        let built = step("rules: holds", || {
+            build_holds(p, &cases, attached, as_of, &doubts, &charge_rows)
+        })?;
+        rejects.extend(built.rejects);
+        holds.extend(built.holds);
+        dropped_bookings.extend(built.dropped_bookings);
+    }
+    let baseline = step("rules: baseline", || baseline::baseline(latencies))?;
     // A booking rejected as implausible is not counted as a booking either
     // (it is in the rejects, not among the rows used).
-    for month in built.dropped_bookings {
+    for month in dropped_bookings {
         if let Some(m) = months.get_mut(&month) {
             m.bookings = m.bookings.saturating_sub(1);
             m.bookings_with_detainer = m.bookings_with_detainer.saturating_sub(1);
         }
     }
-    let holds = built.holds;
+    if parts.len() > 1 {
+        holds.sort_by(holds::row_order);
+    }
 
     Ok(Audit {
         holds,
@@ -221,23 +276,32 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
     })
 }
 
-fn newest_time(joined: &LazyFrame, detainers: &LazyFrame, engine: Engine) -> PolarsResult<i64> {
-    let a = joined
-        .clone()
-        .select([polars::lazy::dsl::max_horizontal([
-            col("booked_at").max(),
-            col("released_at").max(),
-            col("eligible_at").max(),
-        ])?
-        .alias("t")])
-        .collect_with_engine(engine)?
-        .unwrap_single();
+/// The newest booked, released, eligible or lodged time of the export.
+fn newest_time(
+    joined: &[(LazyFrame, Engine, Engine)],
+    detainers: &LazyFrame,
+    engine: Engine,
+) -> PolarsResult<i64> {
+    let mut newest = Vec::new();
+    for (j, engine, _) in joined {
+        let a = j
+            .clone()
+            .select([polars::lazy::dsl::max_horizontal([
+                col("booked_at").max(),
+                col("released_at").max(),
+                col("eligible_at").max(),
+            ])?
+            .alias("t")])
+            .collect_with_engine(*engine)?
+            .unwrap_single();
+        newest.extend(i64s(&a, "t")?);
+    }
     let b = detainers
         .clone()
         .select([col("lodged_at").max().alias("t")])
         .collect_with_engine(engine)?
         .unwrap_single();
-    let t = i64s(&a, "t")?
+    let t = newest
         .into_iter()
         .chain(i64s(&b, "t")?)
         .flatten()

@@ -62,7 +62,8 @@ pub use schema::{
 };
 pub use staged::{FileStats, ReadBack, Staged};
 pub use store::{
-    scan_staged, MemoryBudget, Reservation, StagedData, STAGE_MEMORY_DEFAULT, STAGE_MEMORY_ENV,
+    scan_staged, MemoryBudget, Reservation, StagedData, StagedSink, STAGE_MEMORY_DEFAULT,
+    STAGE_MEMORY_ENV,
 };
 
 use crate::config::{Input, Pipeline};
