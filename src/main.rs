@@ -13,6 +13,7 @@ use std::process::ExitCode;
 /// mimalloc: staging and polars allocate many small buffers from several
 /// threads, and glibc malloc spent a large share of a run in malloc/free;
 /// the README's benchmark section has what the change bought.
+#[cfg(not(feature = "system-alloc"))]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -18,6 +18,23 @@ pub const REPORT_EVERY: u64 = 16 * 1024;
 
 static STEPS: Mutex<Vec<(&'static str, Duration)>> = Mutex::new(Vec::new());
 static COUNTS: Mutex<Vec<(&'static str, u64)>> = Mutex::new(Vec::new());
+/// Per step, the KiB by which it raised the process's peak resident memory
+/// (summed; with two workers a step is charged for whatever ran beside it,
+/// so read it as where the peak was reached, not as what a step holds).
+static PEAKS: Mutex<Vec<(&'static str, u64)>> = Mutex::new(Vec::new());
+
+/// The process's peak resident memory so far, in KiB (Linux's `VmHWM`;
+/// 0 where /proc is not there).
+pub fn peak_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
 
 fn timings_on() -> bool {
     std::env::var_os("DETAINER_AUDIT_TIMINGS").is_some_and(|v| v != "0")
@@ -29,9 +46,19 @@ pub fn step<T>(name: &'static str, f: impl FnOnce() -> T) -> T {
     if !timings_on() {
         return f();
     }
+    let before = peak_kib();
     let t = Instant::now();
     let out = f();
     let d = t.elapsed();
+    let raised = peak_kib().saturating_sub(before);
+    if raised > 0 {
+        if let Ok(mut peaks) = PEAKS.lock() {
+            match peaks.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, total)) => *total += raised,
+                None => peaks.push((name, raised)),
+            }
+        }
+    }
     if let Ok(mut steps) = STEPS.lock() {
         match steps.iter_mut().find(|(n, _)| *n == name) {
             Some((_, total)) => *total += d,
@@ -195,6 +222,12 @@ impl Progress {
                     eprintln!("timing: count {name}: {n}");
                 }
             }
+            if let Ok(peaks) = PEAKS.lock() {
+                for (name, kib) in peaks.iter() {
+                    eprintln!("timing: peak raised during step {name}: {} MiB", kib >> 10);
+                }
+            }
+            eprintln!("timing: peak resident: {} MiB", peak_kib() >> 10);
             eprintln!(
                 "timing: total: {:.2} s",
                 self.started.elapsed().as_secs_f64()
