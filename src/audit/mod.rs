@@ -207,7 +207,12 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
 
     let mut latencies = Vec::with_capacity(parts.len());
     let mut months: BTreeMap<(i32, u32), MonthCounts> = BTreeMap::new();
-    let mut holds = Vec::new();
+    // A county's hold rows are kept until its outputs are written; sized
+    // once, as a vector grown by doubling holds its old and new buffers at
+    // once (a booking has one hold row; a few are dropped as implausible).
+    let mut holds = Vec::with_capacity(attached.iter().try_fold(0, |n, a| {
+        PolarsResult::Ok(n + a.column("booking_id")?.n_unique()?)
+    })?);
     let mut dropped_bookings = Vec::new();
     for ((part, (joined, engine, staged_engine)), attached) in
         parts.iter().zip(&joined).zip(&attached)

@@ -24,9 +24,11 @@ use polars::prelude::*;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-/// Bookings per part: parts of this size keep a part's joins well under the
-/// memory a run may hold.
-pub const ROWS_PER_PART: u64 = 500_000;
+/// Bookings per part: small enough that a part's joins and look-ups stay
+/// small next to what the rest of the run holds, large enough that the
+/// fixed cost of a part's queries stays small next to its work (the
+/// measurements are in bench/README.md).
+pub const ROWS_PER_PART: u64 = 250_000;
 
 /// The environment variable that sets the bookings per part (for tests, and
 /// machines short of memory).
