@@ -3,8 +3,9 @@
 //! overall bar with elapsed time and rate. Nothing is drawn when stderr is not
 //! a terminal or with `--quiet`, so logs and pipes stay clean.
 //!
-//! `DETAINER_AUDIT_TIMINGS=1` also prints how long each phase took, for
-//! benchmarks and profiling; it is off by default.
+//! `DETAINER_AUDIT_TIMINGS=1` also prints how long each phase took and
+//! where the peak memory rose, for benchmarks and profiling; it is off by
+//! default.
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use std::io::IsTerminal;

@@ -1,5 +1,7 @@
-//! A large county audited a part at a time, so that what the audit holds
-//! at once is bounded by the size of a part, not of the county.
+//! A large county audited a part at a time, so that what its joins and
+//! group-bys hold at once is bounded by the size of a part, not of the
+//! county. (What the county keeps for its outputs, its hold rows above all,
+//! is not: it grows with the county.)
 //!
 //! What it does: a county whose bookings pass [`ROWS_PER_PART`] (or
 //! `DETAINER_AUDIT_PARTITION_ROWS`) has its staged bookings, releases and

@@ -7,8 +7,8 @@
 //! to a budget shared by the whole run ([`STAGE_MEMORY_DEFAULT`]); a table
 //! that would pass it is written to its file from then on, so memory stays
 //! bounded whatever the size of a county: a county too large for the budget
-//! is staged to disk. (What keeping them in memory bought is in the
-//! README's benchmark section.)
+//! is staged to disk. (What keeping them in memory bought is in
+//! bench/README.md.)
 
 use super::IngestError;
 use polars::prelude::*;
@@ -17,11 +17,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// Bytes of staged rows the whole run may hold in memory (see the module
-/// docs): small, as it adds to what two counties audited at a time hold;
-/// large enough that the many small counties' tables stay in memory, where
-/// the work files would cost most (the measurements are in
-/// bench/README.md).
-pub const STAGE_MEMORY_DEFAULT: usize = 128 << 20;
+/// docs): a fixed amount, whatever the size of the export, large enough
+/// that most of a state's tables are read back from memory, where the work
+/// files cost a third of a statewide run's time in system calls and page
+/// faults (the measurements are in bench/README.md).
+pub const STAGE_MEMORY_DEFAULT: usize = 1 << 30;
 
 /// The environment variable that sets the budget in MiB (0: every staged
 /// table on disk), for benchmarks and machines short of memory.
