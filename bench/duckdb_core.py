@@ -547,14 +547,18 @@ class Batch:
             FROM a JOIN cty c USING (county)
             WHERE a.rel_rejected OR a.rel IS NULL OR a.lodged_at < a.rel""")
         x("rules: holds", """CREATE OR REPLACE TEMP TABLE hp AS
+            -- rid breaks ties in both windows: two detainers with the same
+            -- interval must be seen in the same order by each, or the
+            -- second window can open a piece the first merged (the hold
+            -- then counted twice).
             WITH sp AS (
-                SELECT county, booking_id, s, e,
-                       coalesce(s > max(e) OVER (PARTITION BY county, booking_id ORDER BY s, e
+                SELECT county, booking_id, rid, s, e,
+                       coalesce(s > max(e) OVER (PARTITION BY county, booking_id ORDER BY s, e, rid
                                                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), true) AS new
                 FROM hd WHERE measured AND s < e
             )
             SELECT county, booking_id, min(s) AS ps, max(e) AS pe FROM (
-                SELECT *, sum(new::INTEGER) OVER (PARTITION BY county, booking_id ORDER BY s, e
+                SELECT *, sum(new::INTEGER) OVER (PARTITION BY county, booking_id ORDER BY s, e, rid
                                                   ROWS UNBOUNDED PRECEDING) AS pid FROM sp)
             GROUP BY county, booking_id, pid""")
         x("rules: holds", """CREATE OR REPLACE TEMP TABLE h AS

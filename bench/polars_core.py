@@ -409,11 +409,12 @@ def run(pipelines: list[C.Pipeline], summary_dir: str) -> pl.DataFrame:
                         e=pl.min_horizontal(pl.coalesce("lifted_at", end), end)))
     hd = collect("rules: detainers of holds", hd).lazy()
     # Pieces: spans sorted, a new piece where a span starts after every
-    # earlier one ended.
-    pieces = (hd.filter(span).select(*KEY, "s", "e", "tz")
-              .with_columns(prev=pl.col("e").cum_max().shift(1).over(KEY, order_by=["s", "e"]))
+    # earlier one ended. rid breaks ties so that both windows see two equal
+    # spans in one order (else the second can split what the first merged).
+    pieces = (hd.filter(span).select(*KEY, "rid", "s", "e", "tz")
+              .with_columns(prev=pl.col("e").cum_max().shift(1).over(KEY, order_by=["s", "e", "rid"]))
               .with_columns(pid=(pl.col("prev").is_null() | (pl.col("s") > pl.col("prev")))
-                            .cum_sum().over(KEY, order_by=["s", "e"]))
+                            .cum_sum().over(KEY, order_by=["s", "e", "rid"]))
               .group_by(*KEY, "pid").agg(pl.col("s").min().alias("ps"), pl.col("e").max().alias("pe"),
                                          pl.col("tz").first()))
     b1 = (hd.group_by(KEY)
