@@ -104,29 +104,7 @@ pub enum Command {
     /// guess is commented with its evidence and whose open decisions are
     /// marked TODO. Prints what it found; never prints or writes a name, a
     /// date of birth or an id. Then: settle the TODOs and run `check`.
-    Init {
-        /// The export's files (CSV, XLSX or Parquet).
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-        /// The county's name (its outputs go to a folder named after it).
-        #[arg(long)]
-        county: Option<String>,
-        /// Two-letter state code ("CA" gives the California regimes).
-        #[arg(long)]
-        state: Option<String>,
-        /// IANA time zone the export's local times are in, like
-        /// America/Los_Angeles.
-        #[arg(long)]
-        timezone: Option<String>,
-        /// Where to write the draft; "-" prints it (its paths then relative
-        /// to the working folder). Default: pipelines/<county>.toml
-        /// (pipelines/draft.toml without --county).
-        #[arg(long, value_name = "PIPELINE.toml")]
-        out: Option<PathBuf>,
-        /// Replace --out if it exists.
-        #[arg(long)]
-        force: bool,
-    },
+    Init(crate::cmd::init::Args),
 }
 
 /// `generate --sizes`.

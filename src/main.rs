@@ -99,22 +99,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", cmd::explain::explain(&out, &booking_id)?);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Init {
-            files,
-            county,
-            state,
-            timezone,
-            out,
-            force,
-        } => {
-            let printed = cmd::init::init(&cmd::init::Args {
-                files,
-                county,
-                state,
-                timezone,
-                out,
-                force,
-            })?;
+        Command::Init(args) => {
+            let printed = cmd::init::init(&args)?;
             eprint!("{}", printed.stderr);
             print!("{}", printed.stdout);
             Ok(ExitCode::SUCCESS)

@@ -15,13 +15,28 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 /// The command line of `init`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct Args {
+    /// The export's files (CSV, XLSX or Parquet).
+    #[arg(required = true)]
     pub files: Vec<PathBuf>,
+    /// The county's name (its outputs go to a folder named after it).
+    #[arg(long)]
     pub county: Option<String>,
+    /// Two-letter state code ("CA" gives the California regimes).
+    #[arg(long)]
     pub state: Option<String>,
+    /// IANA time zone the export's local times are in, like
+    /// America/Los_Angeles.
+    #[arg(long)]
     pub timezone: Option<String>,
+    /// Where to write the draft; "-" prints it (its paths then relative
+    /// to the working folder). Default: pipelines/<county>.toml
+    /// (pipelines/draft.toml without --county).
+    #[arg(long, value_name = "PIPELINE.toml")]
     pub out: Option<PathBuf>,
+    /// Replace --out if it exists.
+    #[arg(long)]
     pub force: bool,
 }
 
