@@ -98,6 +98,9 @@ struct FileTask {
     /// same way (format, delimiter, encoding, sheet, rows skipped).
     inputs: Vec<usize>,
     path: PathBuf,
+    /// The parts its county's bookings, releases and charges are staged in
+    /// (`audit::partition`).
+    parts: usize,
 }
 
 /// One task per file of a pipeline, in pipeline order: inputs that read the
@@ -106,6 +109,7 @@ struct FileTask {
 fn plan_tasks(pipelines: &[Pipeline]) -> Vec<FileTask> {
     let mut tasks: Vec<FileTask> = Vec::new();
     for (pi, p) in pipelines.iter().enumerate() {
+        let parts = crate::audit::partition::parts_for(p);
         for input in &p.inputs {
             for f in &input.files {
                 let same = |t: &&mut FileTask| {
@@ -125,6 +129,7 @@ fn plan_tasks(pipelines: &[Pipeline]) -> Vec<FileTask> {
                         county: pi,
                         inputs: vec![input.index],
                         path: f.clone(),
+                        parts,
                     }),
                 }
             }
@@ -212,16 +217,14 @@ where
             bytes: self.progress.bytes_counter(),
         };
         let inputs: Vec<&Input> = file.inputs.iter().map(|i| &p.inputs[*i]).collect();
+        let to = ingest::StageTo {
+            work: self.work,
+            tag: &format!("{n:05}"),
+            budget: self.budget,
+            parts: file.parts,
+        };
         crate::progress::step("stage", || {
-            ingest::stage_file(
-                p,
-                &inputs,
-                &file.path,
-                self.work,
-                &format!("{n:05}"),
-                &observer,
-                self.budget,
-            )
+            ingest::stage_file(p, &inputs, &file.path, &to, &observer)
         })
     }
 

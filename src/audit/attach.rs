@@ -53,7 +53,7 @@ pub fn attach(
     let by_booking = if parts.len() == 1 {
         vec![by_booking]
     } else {
-        super::partition::split_frame(&by_booking, parts.len())?
+        crate::ingest::split_frame(&by_booking, parts.len())?
     };
     let mut rejects = Vec::new();
     let mut attached = Vec::with_capacity(parts.len());
@@ -186,7 +186,7 @@ pub fn attach(
         let by_person = if parts.len() == 1 {
             vec![by_person]
         } else {
-            super::partition::split_frame(&by_person, parts.len())?
+            crate::ingest::split_frame(&by_person, parts.len())?
         };
         for (a, p) in attached.iter_mut().zip(by_person) {
             a.vstack_mut(&p)?;

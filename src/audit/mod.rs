@@ -96,17 +96,9 @@ pub fn audit(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> Result<Audit
 
 fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit> {
     let mut rejects = Vec::new();
-    // A large county a part at a time (see `partition`); the others whole.
-    let parts = partition::parts_for(staged);
-    let parts: Vec<Vec<Staged>> = if parts == 1 {
-        vec![staged
-            .iter()
-            .filter(|s| s.table != Table::Detainers)
-            .cloned()
-            .collect()]
-    } else {
-        step("rules: split into parts", || scratch.split(staged, parts))?
-    };
+    // A large county a part at a time, as it was staged (see `partition`);
+    // the others whole.
+    let parts = partition::parts_of(staged);
 
     // Method rules 1 and 2: a booking named by a rejected release or charge row,
     // or whose release rows conflict, keeps its hold row but is not measured

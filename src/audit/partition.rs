@@ -3,153 +3,111 @@
 //! county. (What the county keeps for its outputs, its hold rows above all,
 //! is not: it grows with the county.)
 //!
-//! What it does: a county whose bookings pass [`ROWS_PER_PART`] (or
-//! `DETAINER_AUDIT_PARTITION_ROWS`) has its staged bookings, releases and
-//! charges split into parts by a hash of the booking id. Every rule that
-//! joins or groups rows does so by booking id (duplicates, the release and
-//! charges of a booking, orphans, the holds), so each part is audited on
-//! its own; the few steps that span bookings (`as_of`, detainers keyed by
-//! person, the release-latency baseline, the monthly counts) combine the
-//! parts' results (`audit::run`). A county of one part is audited whole.
+//! What it does: a county whose bookings, releases and charges files pass
+//! [`BYTES_PER_PART`] (or `DETAINER_AUDIT_PARTITION_BYTES`) has those
+//! tables staged straight into parts by a hash of the booking id
+//! (`ingest::parts`), so they are never written whole and split again.
+//! Every rule that joins or groups rows does so by booking id (duplicates,
+//! the release and charges of a booking, orphans, the holds), so each part
+//! is audited on its own; the few steps that span bookings (`as_of`,
+//! detainers keyed by person, the release-latency baseline, the monthly
+//! counts) combine the parts' results (`audit::run`). A county of one part
+//! is audited whole.
 //!
 //! Why: polars' joins and group-bys, and the id look-ups, hold a whole
 //! table's keys in memory; a county of millions of bookings would need
 //! gigabytes where a part needs a fixed amount.
 //!
-//! The split does not depend on the staging budget or the machine, only on
-//! the data, and the parts' results are combined so that the outputs are
-//! the same byte for byte whatever the number of parts (a test checks it).
+//! The number of parts does not depend on the staging budget or the
+//! machine, only on the files, and the parts' results are combined so that
+//! the outputs are the same byte for byte whatever the number of parts (a
+//! test checks it).
 
-use crate::ingest::{staged_schema, IngestError, MemoryBudget, Staged, StagedData, StagedSink};
+use crate::config::{Format, Pipeline};
+use crate::ingest::{Staged, StagedData};
 use crate::model::Table;
-use polars::prelude::*;
-use std::path::Path;
-use std::sync::{Arc, Mutex};
 
-/// Bookings per part: small enough that a part's joins and look-ups stay
-/// small next to what the rest of the run holds, large enough that the
-/// fixed cost of a part's queries stays small next to its work (the
-/// measurements are in bench/README.md).
-pub const ROWS_PER_PART: u64 = 250_000;
+/// Bytes of a county's bookings, releases and charges files per part:
+/// about 250,000 bookings of the generated CSV exports, small enough that
+/// a part's joins and look-ups stay small next to what the rest of the run
+/// holds, large enough that the fixed cost of a part's queries stays small
+/// next to its work (the measurements are in bench/README.md).
+pub const BYTES_PER_PART: u64 = 48 << 20;
 
-/// The environment variable that sets the bookings per part (for tests, and
+/// A workbook or Parquet file is compressed: it counts this many times its
+/// size (a rough ratio of their size to the same rows as CSV).
+const COMPRESSED_WEIGHT: u64 = 4;
+
+/// The environment variable that sets the bytes per part (for tests, and
 /// machines short of memory).
-pub const ROWS_PER_PART_ENV: &str = "DETAINER_AUDIT_PARTITION_ROWS";
+pub const BYTES_PER_PART_ENV: &str = "DETAINER_AUDIT_PARTITION_BYTES";
 
-/// How many parts a county is audited in: one per [`ROWS_PER_PART`]
-/// bookings read (at least one).
-pub fn parts_for(staged: &[Staged]) -> usize {
-    let per = std::env::var(ROWS_PER_PART_ENV)
+/// How many parts a county is staged and audited in: one per
+/// [`BYTES_PER_PART`] (or `DETAINER_AUDIT_PARTITION_BYTES`) of the files
+/// its bookings, releases and charges are read from, each counted once
+/// (at least one part). Decided from the files' sizes before they are
+/// read, so that they can be staged straight into their parts.
+pub fn parts_for(p: &Pipeline) -> usize {
+    let per = std::env::var(BYTES_PER_PART_ENV)
         .ok()
         .and_then(|v| v.trim().parse::<u64>().ok())
         .filter(|&n| n > 0)
-        .unwrap_or(ROWS_PER_PART);
-    let rows: u64 = staged
+        .unwrap_or(BYTES_PER_PART);
+    let mut files: Vec<(&std::path::Path, Format)> = p
+        .inputs
         .iter()
-        .filter(|s| s.table == Table::Bookings)
-        .map(|s| s.stats.rows_in)
+        .filter(|i| i.table != Table::Detainers)
+        .flat_map(|i| i.files.iter().map(move |f| (f.as_path(), i.format)))
+        .collect();
+    files.sort_by_key(|(f, _)| *f);
+    files.dedup_by_key(|(f, _)| *f);
+    let sizes: Vec<(u64, Format)> = files
+        .iter()
+        .map(|(f, format)| (std::fs::metadata(f).map_or(0, |m| m.len()), *format))
+        .collect();
+    parts_for_sizes(&sizes, per)
+}
+
+/// One part per `per` bytes of files of these sizes and formats.
+fn parts_for_sizes(files: &[(u64, Format)], per: u64) -> usize {
+    let bytes: u64 = files
+        .iter()
+        .map(|&(size, format)| match format {
+            Format::Csv => size,
+            _ => size.saturating_mul(COMPRESSED_WEIGHT),
+        })
         .sum();
-    rows.div_ceil(per).max(1) as usize
+    bytes.div_ceil(per).max(1) as usize
 }
 
-/// The part of a booking id: FNV-1a, a hash that is the same on every
-/// machine and in every version, modulo the number of parts.
-pub fn part_of(id: &str, parts: usize) -> usize {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in id.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    (h % parts as u64) as usize
-}
-
-/// The part of each row of `df` by its `booking_id` (a row without one
-/// goes to part 0; the tables split here always have one).
-pub fn row_parts(df: &DataFrame, parts: usize) -> PolarsResult<Vec<usize>> {
-    let ids = df.column("booking_id")?.str()?;
-    Ok(ids
-        .iter()
-        .map(|id| id.map_or(0, |id| part_of(id, parts)))
-        .collect())
-}
-
-/// The rows of `df` in each part, in their order.
-pub fn split_frame(df: &DataFrame, parts: usize) -> PolarsResult<Vec<DataFrame>> {
-    let of = row_parts(df, parts)?;
+/// The county's staged bookings, releases and charges as `parts` lists of
+/// staged tables, one per part (the detainers, which the audit reads
+/// whole, are left out). A table staged in parts gives each part its own;
+/// the county of one part has its tables whole.
+pub fn parts_of(staged: &[Staged]) -> Vec<Vec<Staged>> {
+    let tables = || staged.iter().filter(|s| s.table != Table::Detainers);
+    let parts = tables()
+        .map(|s| match &s.rows {
+            StagedData::Parts(p) => p.len(),
+            _ => 1,
+        })
+        .max()
+        .unwrap_or(1);
     (0..parts)
-        .map(|p| {
-            let mask: BooleanChunked = of.iter().map(|&q| q == p).collect();
-            df.filter(&mask)
+        .map(|k| {
+            tables()
+                .map(|s| match &s.rows {
+                    StagedData::Parts(p) => Staged {
+                        rows: p[k].clone(),
+                        ..s.clone()
+                    },
+                    // Every table of a county is staged in the same number
+                    // of parts; a whole one is the county's only part.
+                    _ => s.clone(),
+                })
+                .collect()
         })
         .collect()
-}
-
-fn polars_err(e: IngestError) -> PolarsError {
-    PolarsError::ComputeError(e.to_string().into())
-}
-
-/// The staged bookings, releases and charges of a county, split into
-/// `parts` lists of staged tables (the detainers, which the audit reads
-/// whole, are left out). Each file's part goes to a sink of its own, in
-/// memory within the run's budget or in the work folder `work`.
-pub fn split(
-    staged: &[Staged],
-    parts: usize,
-    work: &Path,
-    tag: &str,
-    budget: &MemoryBudget,
-) -> PolarsResult<Vec<Vec<Staged>>> {
-    let mut out: Vec<Vec<Staged>> = vec![Vec::new(); parts];
-    for (i, s) in staged.iter().enumerate() {
-        if s.table == Table::Detainers {
-            continue;
-        }
-        let schema = staged_schema(s.table);
-        let sinks: Vec<StagedSink> = (0..parts)
-            .map(|p| {
-                StagedSink::new(
-                    work.join(format!("{tag}.part{p:03}.file{i:04}.arrow")),
-                    schema.clone(),
-                    budget,
-                )
-            })
-            .collect();
-        let sinks = Arc::new(Mutex::new(sinks));
-        let write = {
-            let sinks = sinks.clone();
-            move |df: DataFrame| -> PolarsResult<bool> {
-                let frames = split_frame(&df, parts)?;
-                let mut sinks = sinks.lock().unwrap_or_else(|e| e.into_inner());
-                for (sink, frame) in sinks.iter_mut().zip(frames) {
-                    if frame.height() > 0 {
-                        sink.write_batch(frame).map_err(polars_err)?;
-                    }
-                }
-                Ok(false)
-            }
-        };
-        match &s.rows {
-            StagedData::Memory(df, _) => {
-                write(df.clone())?;
-            }
-            StagedData::File(_) => {
-                // Batch by batch: the file is never read whole.
-                s.rows
-                    .scan()?
-                    .sink_batches(PlanCallback::new(write), true, None)?
-                    .collect_with_engine(Engine::Streaming)?;
-            }
-        }
-        // Taken out of the lock: the query may still hold its callback.
-        let sinks = std::mem::take(&mut *sinks.lock().unwrap_or_else(|e| e.into_inner()));
-        for (p, sink) in sinks.into_iter().enumerate() {
-            out[p].push(Staged {
-                rows: sink.finish().map_err(polars_err)?,
-                ..s.clone()
-            });
-        }
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -157,33 +115,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parts_are_fixed_and_cover_every_row() {
-        // FNV-1a of "B1" is 0x09130307b5aa505c (worked with the published
-        // offset basis and prime); its part of 7 is that modulo 7.
-        assert_eq!(part_of("B1", 1), 0);
-        assert_eq!(part_of("B1", 7), (0x0913_0307_b5aa_505cu64 % 7) as usize);
-        let df = DataFrame::new(
-            4,
-            vec![
-                Column::new(
-                    "booking_id".into(),
-                    [Some("B1"), Some("B2"), None, Some("B1")],
-                ),
-                Column::new("n".into(), [1i64, 2, 3, 4]),
-            ],
-        )
-        .unwrap();
-        let frames = split_frame(&df, 3).unwrap();
-        assert_eq!(frames.iter().map(DataFrame::height).sum::<usize>(), 4);
-        // Rows of one booking id land in one part.
-        let p = part_of("B1", 3);
-        let ns: Vec<Option<i64>> = frames[p]
-            .column("n")
-            .unwrap()
-            .i64()
-            .unwrap()
-            .iter()
-            .collect();
-        assert!(ns.contains(&Some(1)) && ns.contains(&Some(4)));
+    fn a_part_per_so_many_bytes_a_compressed_file_counting_four_times() {
+        let mib = 1 << 20;
+        assert_eq!(parts_for_sizes(&[], BYTES_PER_PART), 1);
+        assert_eq!(
+            parts_for_sizes(&[(48 * mib, Format::Csv)], BYTES_PER_PART),
+            1
+        );
+        assert_eq!(
+            parts_for_sizes(&[(48 * mib + 1, Format::Csv)], BYTES_PER_PART),
+            2
+        );
+        // 100 + 20 MiB of CSV: 120 / 48, rounded up.
+        let csv = [(100 * mib, Format::Csv), (20 * mib, Format::Csv)];
+        assert_eq!(parts_for_sizes(&csv, BYTES_PER_PART), 3);
+        // 30 MiB of Parquet counts as 120 MiB.
+        assert_eq!(
+            parts_for_sizes(&[(30 * mib, Format::Parquet)], BYTES_PER_PART),
+            3
+        );
     }
 }

@@ -29,16 +29,6 @@ pub struct Scratch {
 }
 
 impl Scratch {
-    /// The county's staged bookings, releases and charges in `parts` parts
-    /// (see `partition`), in memory within the budget or in this folder.
-    pub(crate) fn split(
-        &self,
-        staged: &[crate::ingest::Staged],
-        parts: usize,
-    ) -> PolarsResult<Vec<Vec<crate::ingest::Staged>>> {
-        super::partition::split(staged, parts, &self.dir, &self.tag, &self.budget)
-    }
-
     pub fn new(dir: &std::path::Path, tag: String, budget: &crate::ingest::MemoryBudget) -> Self {
         Scratch {
             dir: dir.to_path_buf(),

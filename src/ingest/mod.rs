@@ -44,6 +44,7 @@ mod error;
 mod failure;
 mod hash;
 pub mod parse;
+mod parts;
 mod reread;
 mod schema;
 pub mod source;
@@ -55,6 +56,7 @@ mod value;
 
 pub use error::{IngestError, MissingColumn};
 pub use hash::{hex, sha256_file};
+pub use parts::{part_of, split_frame};
 pub use reread::raw_values;
 pub use schema::{
     raw_json, reject_schema, rejects_frame, staged_schema, Reject, SOURCE_FILE, SOURCE_LINE,
@@ -105,19 +107,35 @@ pub fn display_path(pipeline: &Pipeline, file: &Path) -> String {
         .replace('\\', "/")
 }
 
+/// Where a file's staged tables go.
+pub struct StageTo<'a> {
+    /// A private folder for staged files, used for the tables `budget` has
+    /// no room for.
+    pub work: &'a Path,
+    /// The start of the names of this file's staged files, unique in `work`.
+    pub tag: &'a str,
+    pub budget: &'a MemoryBudget,
+    /// The parts a county's bookings, releases and charges are staged in,
+    /// by booking id (see `parts`; 1: whole).
+    pub parts: usize,
+}
+
 /// Stages one input file for every input in `inputs` that reads it (they
-/// share its format, delimiter, encoding, sheet and preamble). `work` is a
-/// private folder for staged files, used for the tables `budget` has no
-/// room for. Errors of every input are returned together.
+/// share its format, delimiter, encoding, sheet and preamble), into `to`.
+/// Errors of every input are returned together.
 pub fn stage_file(
     pipeline: &Pipeline,
     inputs: &[&Input],
     path: &Path,
-    work: &Path,
-    tag: &str,
+    to: &StageTo,
     observer: &Observer,
-    budget: &MemoryBudget,
 ) -> Result<Vec<Staged>, Vec<IngestError>> {
+    let StageTo {
+        work,
+        tag,
+        budget,
+        parts,
+    } = *to;
     let Some(first) = inputs.first() else {
         return Ok(Vec::new());
     };
@@ -179,6 +197,7 @@ pub fn stage_file(
             &format!("{tag}-{k}"),
             &display,
             budget,
+            parts,
         ) {
             Ok(s) => stagers.push(s),
             Err(e) => errors.push(e),

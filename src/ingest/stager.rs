@@ -74,6 +74,7 @@ pub(super) fn stager<'p>(
     tag: &str,
     display: &str,
     budget: &MemoryBudget,
+    parts: usize,
 ) -> Result<Stager<'p>, IngestError> {
     let mut mapped = Vec::new();
     for map in &input.columns {
@@ -130,11 +131,13 @@ pub(super) fn stager<'p>(
         .iter()
         .map(|f| mapped.iter().position(|m| m.map.field.name == f.name))
         .collect();
-    let rows_writer = StagedSink::new(
-        work.join(format!("{tag}.rows.arrow")),
-        staged_schema(input.table),
-        budget,
-    );
+    let rows_path = work.join(format!("{tag}.rows.arrow"));
+    let rows_writer = match input.table {
+        Table::Bookings | Table::Releases | Table::Charges if parts > 1 => {
+            StagedSink::in_parts(rows_path, staged_schema(input.table), budget, parts)
+        }
+        _ => StagedSink::new(rows_path, staged_schema(input.table), budget),
+    };
     let rejects_writer = StagedSink::new(
         work.join(format!("{tag}.rejects.arrow")),
         reject_schema(),

@@ -10,6 +10,7 @@
 //! is staged to disk. (What keeping them in memory bought is in
 //! bench/README.md.)
 
+use super::parts::PartSinks;
 use super::IngestError;
 use polars::prelude::*;
 use std::path::{Path, PathBuf};
@@ -101,28 +102,40 @@ impl Drop for Reservation {
     }
 }
 
-/// A staged table: its rows in memory (with the budget they hold) or the
-/// path of their Arrow IPC file.
+/// A staged table: its rows in memory (with the budget they hold), the
+/// path of their Arrow IPC file, or, for a large county's bookings,
+/// releases and charges, its parts by booking id (see `parts`), each of
+/// which is one of the first two.
 #[derive(Clone, Debug)]
 pub enum StagedData {
     Memory(DataFrame, Arc<Reservation>),
     File(PathBuf),
+    Parts(Vec<StagedData>),
 }
 
 impl StagedData {
-    /// A lazy scan of the rows.
+    /// A lazy scan of the rows (of a table in parts: part after part).
     pub fn scan(&self) -> PolarsResult<LazyFrame> {
         match self {
             StagedData::Memory(df, _) => Ok(df.clone().lazy()),
             StagedData::File(path) => scan_staged(path),
+            StagedData::Parts(parts) => concat(
+                parts
+                    .iter()
+                    .map(StagedData::scan)
+                    .collect::<PolarsResult<Vec<_>>>()?,
+                UnionArgs::default(),
+            ),
         }
     }
 
-    /// The estimated size of rows held in memory; `None` for a file.
+    /// The estimated size of rows held in memory; `None` when any of them
+    /// is in a file.
     pub fn memory_size(&self) -> Option<usize> {
         match self {
             StagedData::Memory(df, _) => Some(df.estimated_size()),
             StagedData::File(_) => None,
+            StagedData::Parts(parts) => parts.iter().map(StagedData::memory_size).sum(),
         }
     }
 }
@@ -140,12 +153,23 @@ pub struct StagedSink {
 enum Kept {
     Memory(DataFrame, Reservation),
     File(StagedWriter),
+    Parts(Box<PartSinks>),
 }
 
 impl StagedSink {
     pub fn new(path: PathBuf, schema: Schema, budget: &MemoryBudget) -> StagedSink {
         StagedSink {
             kept: Kept::Memory(DataFrame::empty_with_schema(&schema), budget.reserve_none()),
+            path,
+            schema,
+        }
+    }
+
+    /// A sink that writes its rows into `parts` parts by booking id (see
+    /// `parts`), each a sink of its own at `path` with `.partNNN` added.
+    pub fn in_parts(path: PathBuf, schema: Schema, budget: &MemoryBudget, parts: usize) -> Self {
+        StagedSink {
+            kept: Kept::Parts(Box::new(PartSinks::new(&path, &schema, budget, parts))),
             path,
             schema,
         }
@@ -161,6 +185,7 @@ impl StagedSink {
             source,
         };
         let rows = match &mut self.kept {
+            Kept::Parts(parts) => return parts.write_batch(df, &self.path),
             Kept::File(writer) => return writer.write_batch(&df).map_err(stage),
             Kept::Memory(rows, reservation) => {
                 if reservation.try_grow(df.estimated_size()) {
@@ -183,6 +208,7 @@ impl StagedSink {
 
     pub fn finish(self) -> Result<StagedData, IngestError> {
         match self.kept {
+            Kept::Parts(parts) => parts.finish(),
             Kept::File(mut writer) => {
                 writer.finish().map_err(|source| IngestError::Stage {
                     path: self.path.clone(),

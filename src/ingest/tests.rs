@@ -77,10 +77,13 @@ fn staged_within(budget: usize) -> (tempfile::TempDir, crate::config::Pipeline, 
         &pipeline,
         &inputs,
         &dir.path().join("data/b.csv"),
-        &work,
-        "t",
+        &StageTo {
+            work: &work,
+            tag: "t",
+            budget: &MemoryBudget::new(budget),
+            parts: 1,
+        },
         &Observer::silent(),
-        &MemoryBudget::new(budget),
     )
     .unwrap();
     (dir, pipeline, staged)
@@ -278,10 +281,13 @@ fn the_missing_columns_of_every_input_are_reported_with_the_header() {
         &pipeline,
         &inputs,
         &dir.path().join("data/b.csv"),
-        dir.path(),
-        "t",
+        &StageTo {
+            work: dir.path(),
+            tag: "t",
+            budget: &MemoryBudget::new(1 << 30),
+            parts: 1,
+        },
         &Observer::silent(),
-        &MemoryBudget::new(1 << 30),
     )
     .unwrap_err();
     let messages: Vec<String> = errors.iter().map(|e| e.to_string()).collect();

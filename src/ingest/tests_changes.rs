@@ -58,10 +58,13 @@ fn stage(
         pipeline,
         &inputs,
         path,
-        &dir.join("work"),
-        "t",
+        &StageTo {
+            work: &dir.join("work"),
+            tag: "t",
+            budget: &MemoryBudget::new(1 << 30),
+            parts: 1,
+        },
         observer,
-        &MemoryBudget::new(1 << 30),
     )
 }
 
