@@ -21,7 +21,7 @@ const CASES: &[(&str, &str, u64)] = &[
     ("memory-320k", "256", 320),
     ("disk-512k", "0", 512),
     ("disk-2m", "0", 2048),
-    ("disk-4m", "0", 4096),
+    ("disk-3m", "0", 3072),
 ];
 
 /// Runs in the folder where the tmpfs is mounted: $1 the mount point, $2

@@ -11,18 +11,30 @@ use crate::model::Table;
 use polars::prelude::*;
 
 /// Where the joined bookings are kept (see `Scratch::materialize`): the
-/// scratch, their name there, and their size when known.
+/// scratch and their name there.
 pub struct Keep<'a> {
     pub scratch: &'a super::Scratch,
     pub name: &'a str,
-    pub estimate: Option<usize>,
 }
 
+/// The columns of every joined booking that the queries over all bookings
+/// read (`as_of`, attaching detainers, the baseline, the monthly counts,
+/// orphans): the rest, names and source rows among them, are read only
+/// for the bookings with a detainer, by [`cases`].
+const NARROW: [&str; 6] = [
+    "booking_id",
+    "person_id",
+    "booked_at",
+    "released_at",
+    "eligible_at",
+    "eligible",
+];
+
 /// Bookings left-joined with their release and the summary of their
-/// charges, with `eligible` and `eligibility_source`, computed once (see
-/// `Scratch::materialize`), and the engine to query them with; rejects
-/// releases with no booking, and both rows of a release before its booking.
-/// `engine` is the one for the staged tables.
+/// charges, with `eligible` (see [`wide`]) but only the [`NARROW`]
+/// columns, computed once (see `Scratch::materialize`), and the engine to
+/// query them with; rejects releases with no booking, and both rows of a
+/// release before its booking. `engine` is the one for the staged tables.
 pub fn join_releases(
     bookings: LazyFrame,
     releases: LazyFrame,
@@ -31,30 +43,7 @@ pub fn join_releases(
     keep: Keep,
     engine: Engine,
 ) -> PolarsResult<(LazyFrame, Engine, Vec<Reject>)> {
-    let rel = releases.select([
-        col("booking_id"),
-        col("eligible_at"),
-        col("released_at"),
-        col("release_reason"),
-        col(SOURCE_FILE).alias("r_file"),
-        col(SOURCE_ROW).alias("r_row"),
-        col(SOURCE_LINE).alias("r_line"),
-    ]);
-    // Only the booking columns the rules and outputs read: the others
-    // (middle name, sex, race, facility, bail amount) are checked when
-    // staged but would only be carried through the joins and written.
-    let bookings = bookings.select([
-        col(SOURCE_FILE),
-        col(SOURCE_ROW),
-        col(SOURCE_LINE),
-        col("booking_id"),
-        col("person_id"),
-        col("last_name"),
-        col("first_name"),
-        col("dob"),
-        col("booked_at"),
-        col("bail_status"),
-    ]);
+    let (bookings, rel) = (booking_columns(bookings), release_columns(releases));
     let orphans = super::staged::rows_without_id(rel.clone(), &bookings, engine)?;
     let mut rejects = rejects_of(
         &orphans,
@@ -65,22 +54,28 @@ pub fn join_releases(
         "no_booking",
         |_| "no booking with this booking_id in the bookings table".to_string(),
     )?;
-    let joined = bookings.left_join(rel, col("booking_id"), col("booking_id"));
-    // Charges joined in the same plan: the bookings are joined and written
+    // Charges joined in the same plan: the bookings are joined and kept
     // once (see `Scratch::materialize`), not once per table.
+    let narrow: Vec<Expr> = NARROW.iter().map(|c| col(*c)).collect();
     let (joined, engine) = keep.scratch.materialize(
-        with_charges(joined, charges).with_columns(eligibility_exprs(charge_rejected)),
+        wide(bookings.clone(), rel.clone(), charges, charge_rejected).select(narrow),
         keep.name,
-        keep.estimate,
         engine,
     )?;
-    let released_before_booked = col("released_at").lt(col("booked_at"));
     let bad = joined
         .clone()
-        .filter(released_before_booked.clone())
+        .filter(released_before_booked())
+        .select([col("booking_id")])
         .collect_with_engine(engine)?
         .unwrap_single();
     if bad.height() > 0 {
+        // Their booking and release rows, read again for these few ids.
+        let ids = bad.column("booking_id")?.as_materialized_series().clone();
+        let among = |lf: LazyFrame| lf.filter(super::staged::is_among("booking_id", ids.clone()));
+        let bad = among(bookings)
+            .left_join(among(rel), col("booking_id"), col("booking_id"))
+            .collect_with_engine(engine)?
+            .unwrap_single();
         // Details name no id or value: the row's values are in `raw`.
         let detail = |_: usize| {
             "released_at is before booked_at; the booking cannot be measured".to_string()
@@ -111,9 +106,87 @@ pub fn join_releases(
         // ids (a booking id is one row here: the bookings and releases were
         // deduplicated and the charges summed per booking), which spares
         // hashing every booking id.
-        joined.filter(released_before_booked.not().fill_null(lit(true)))
+        joined.filter(measurable())
     };
     Ok((joined, engine, rejects))
+}
+
+/// The bookings named in `ids` (the bookings with a detainer) joined with
+/// their release and charges as [`join_releases`] joins every booking, with
+/// all the columns the hold rows read; a booking whose release is before it
+/// is left out, as there. Only the rows of these ids are read past the
+/// scans.
+pub fn cases(
+    bookings: LazyFrame,
+    releases: LazyFrame,
+    charges: LazyFrame,
+    charge_rejected: &PlHashSet<String>,
+    ids: LazyFrame,
+    engine: Engine,
+) -> PolarsResult<DataFrame> {
+    let among = |lf: LazyFrame| lf.semi_join(ids.clone(), col("booking_id"), col("booking_id"));
+    Ok(wide(
+        among(booking_columns(bookings)),
+        among(release_columns(releases)),
+        among(charges),
+        charge_rejected,
+    )
+    .filter(measurable())
+    .collect_with_engine(engine)?
+    .unwrap_single())
+}
+
+/// A release before its booking: the booking cannot be measured.
+fn released_before_booked() -> Expr {
+    col("released_at").lt(col("booked_at"))
+}
+
+/// Not [`released_before_booked`] (an unknown time is measurable).
+fn measurable() -> Expr {
+    released_before_booked().not().fill_null(lit(true))
+}
+
+/// Only the booking columns the rules and outputs read: the others
+/// (middle name, sex, race, facility, bail amount) are checked when
+/// staged but would only be carried through the joins and written.
+fn booking_columns(bookings: LazyFrame) -> LazyFrame {
+    bookings.select([
+        col(SOURCE_FILE),
+        col(SOURCE_ROW),
+        col(SOURCE_LINE),
+        col("booking_id"),
+        col("person_id"),
+        col("last_name"),
+        col("first_name"),
+        col("dob"),
+        col("booked_at"),
+        col("bail_status"),
+    ])
+}
+
+/// The release columns, their source named apart from the booking's.
+fn release_columns(releases: LazyFrame) -> LazyFrame {
+    releases.select([
+        col("booking_id"),
+        col("eligible_at"),
+        col("released_at"),
+        col("release_reason"),
+        col(SOURCE_FILE).alias("r_file"),
+        col(SOURCE_ROW).alias("r_row"),
+        col(SOURCE_LINE).alias("r_line"),
+    ])
+}
+
+/// Bookings left-joined with their release and the summary of their
+/// charges, with `eligible` and `eligibility_source`.
+fn wide(
+    bookings: LazyFrame,
+    rel: LazyFrame,
+    charges: LazyFrame,
+    charge_rejected: &PlHashSet<String>,
+) -> LazyFrame {
+    let joined = bookings.left_join(rel, col("booking_id"), col("booking_id"));
+    with_charges(joined, charges).with_columns(eligibility_exprs(charge_rejected))
 }
 
 /// Adds the charge aggregates the derived eligibility needs; rejects charges

@@ -115,6 +115,9 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
 
     // Each part's bookings joined to their releases and charges.
     let mut joined = Vec::with_capacity(parts.len());
+    // Each part's deduplicated bookings and releases (lazy), read again
+    // for the bookings with a detainer.
+    let mut cleaned = Vec::with_capacity(parts.len());
     for (k, part) in parts.iter().enumerate() {
         let staged_engine = engine_for(part.iter().all(|s| s.rows.memory_size().is_some()));
         // Duplicates first: a booking id must name one booking (and one
@@ -130,13 +133,7 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
         doubts
             .release_rejected
             .extend(r.conflicting_ids.iter().cloned());
-        // The joined bookings are about the size of the staged bookings and
-        // releases they are made of; unknown when those are on disk.
-        let estimate = part
-            .iter()
-            .filter(|s| matches!(s.table, Table::Bookings | Table::Releases))
-            .map(|s| s.rows.memory_size())
-            .sum::<Option<usize>>();
+        cleaned.push((b.clean.clone(), r.clean.clone()));
         let name = if parts.len() == 1 {
             "joined".to_string()
         } else {
@@ -152,7 +149,6 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
                 join::Keep {
                     scratch,
                     name: &name,
-                    estimate,
                 },
                 staged_engine,
             )
@@ -206,8 +202,11 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
         PolarsResult::Ok(n + a.column("booking_id")?.n_unique()?)
     })?);
     let mut dropped_bookings = Vec::new();
-    for ((part, (joined, engine, staged_engine)), attached) in
-        parts.iter().zip(&joined).zip(&attached)
+    for (((part, (joined, engine, staged_engine)), attached), (bookings, releases)) in parts
+        .iter()
+        .zip(&joined)
+        .zip(&attached)
+        .zip(cleaned)
     {
         let attached_ids = attached
             .clone()
@@ -219,12 +218,15 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
         })?);
         // The bookings with a detainer, materialized: see the module docs.
         let cases = step("rules: cases", || {
-            joined
-                .clone()
-                .semi_join(attached_ids, col("booking_id"), col("booking_id"))
-                .collect_with_engine(*engine)
-        })?
-        .unwrap_single();
+            join::cases(
+                bookings,
+                releases,
+                scan(part, Table::Charges)?,
+                &doubts.charge_rejected,
+                attached_ids,
+                *staged_engine,
+            )
+        })?;
         for (month, counts) in step("rules: months", || {
             month_counts(joined, &cases, p.tz, *engine)
         })? {
@@ -259,9 +261,9 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
             m.bookings_with_detainer = m.bookings_with_detainer.saturating_sub(1);
         }
     }
-    if parts.len() > 1 {
-        holds.sort_by(holds::row_order);
-    }
+    // In the order of their booking rows, whatever the order the parts and
+    // the joins gave them.
+    holds.sort_by(holds::row_order);
 
     Ok(Audit {
         holds,

@@ -42,41 +42,33 @@ impl Scratch {
     /// read it with (see [`engine_for`]; `engine` is the one for `lf`). A plan
     /// that several later queries use (the bookings joined to their releases
     /// and charges) is so computed once instead of once per query: polars
-    /// re-runs a shared lazy plan for every collect. The result holds every
-    /// booking: it is kept in memory only when `estimate` (its size, from
-    /// the in-memory staged tables it is made of) fits the staging budget,
+    /// re-runs a shared lazy plan for every collect. The result is collected
+    /// (it is a part's narrow table, a few columns of at most a part's
+    /// bookings) and kept in memory when the staging budget has room for it,
     /// else written to an Arrow IPC file (uncompressed, like the staged
     /// files) and scanned from there.
     pub(crate) fn materialize(
         &self,
         lf: LazyFrame,
         name: &str,
-        estimate: Option<usize>,
         engine: Engine,
     ) -> PolarsResult<(LazyFrame, Engine)> {
-        if let Some(bytes) = estimate {
-            let mut reservation = self.budget.reserve_none();
-            if reservation.try_grow(bytes) {
-                let df = lf.collect_with_engine(engine)?.unwrap_single();
-                self.held.borrow_mut().push(reservation);
-                crate::progress::count("joined tables in memory");
-                return Ok((df.lazy(), engine));
-            }
+        let mut df = lf.collect_with_engine(engine)?.unwrap_single();
+        let mut reservation = self.budget.reserve_none();
+        if reservation.try_grow(df.estimated_size()) {
+            self.held.borrow_mut().push(reservation);
+            crate::progress::count("joined tables in memory");
+            return Ok((df.lazy(), engine));
         }
         crate::progress::count("joined tables on disk");
         let path = self.dir.join(format!("{}.{name}.arrow", self.tag));
-        lf.sink(
-            SinkDestination::File {
-                target: SinkTarget::Path(PlRefPath::try_from_path(&path)?),
-            },
-            FileWriteFormat::Ipc(IpcWriterOptions {
-                compression: None,
-                record_batch_size: Some(64 * 1024),
-                ..Default::default()
-            }),
-            UnifiedSinkArgs::default(),
-        )?
-        .collect_with_engine(Engine::Streaming)?;
+        let file = std::fs::File::create(&path).map_err(|e| PolarsError::IO {
+            error: std::sync::Arc::new(e),
+            msg: Some(path.display().to_string().into()),
+        })?;
+        IpcWriter::new(file)
+            .with_compression(None)
+            .finish(&mut df)?;
         Ok((crate::ingest::scan_staged(&path)?, Engine::Streaming))
     }
 }
