@@ -146,9 +146,7 @@ fn measurable() -> Expr {
     released_before_booked().not().fill_null(lit(true))
 }
 
-/// Only the booking columns the rules and outputs read: the others
-/// (middle name, sex, race, facility, bail amount) are checked when
-/// staged but would only be carried through the joins and written.
+/// The booking columns the hold rows read.
 fn booking_columns(bookings: LazyFrame) -> LazyFrame {
     bookings.select([
         col(SOURCE_FILE),

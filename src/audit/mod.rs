@@ -202,11 +202,8 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
         PolarsResult::Ok(n + a.column("booking_id")?.n_unique()?)
     })?);
     let mut dropped_bookings = Vec::new();
-    for (((part, (joined, engine, staged_engine)), attached), (bookings, releases)) in parts
-        .iter()
-        .zip(&joined)
-        .zip(&attached)
-        .zip(cleaned)
+    for (((part, (joined, engine, staged_engine)), attached), (bookings, releases)) in
+        parts.iter().zip(&joined).zip(&attached).zip(cleaned)
     {
         let attached_ids = attached
             .clone()

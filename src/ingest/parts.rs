@@ -13,11 +13,12 @@ use super::IngestError;
 use polars::prelude::*;
 use std::path::Path;
 
-/// Rows gathered for a part before they are written: one batch of a
+/// Rows gathered over all parts before they are written: one batch of a
 /// county's file spreads over all its parts, and a part written a few
 /// thousand rows at a time would be kept, and read back, in as many small
-/// chunks.
-const PART_BATCH_ROWS: usize = 64 * 1024;
+/// chunks. A bound on all parts together, not on each, so that what is
+/// held does not grow with the number of parts (with the county).
+const PENDING_ROWS: usize = 256 * 1024;
 
 /// The part of a booking id: FNV-1a, a hash that is the same on every
 /// machine and in every version, modulo the number of parts.
@@ -44,11 +45,12 @@ pub fn split_frame(df: &DataFrame, parts: usize) -> PolarsResult<Vec<DataFrame>>
 }
 
 /// Writes one staged table into `parts` sinks of its own (each in memory
-/// within the run's budget, else in its file), gathering a part's rows
-/// until there are [`PART_BATCH_ROWS`] of them.
+/// within the run's budget, else in its file), gathering the parts' rows
+/// until there are [`PENDING_ROWS`] of them.
 pub(super) struct PartSinks {
     sinks: Vec<StagedSink>,
     pending: Vec<Vec<DataFrame>>,
+    pending_rows: usize,
 }
 
 impl PartSinks {
@@ -67,6 +69,7 @@ impl PartSinks {
                 })
                 .collect(),
             pending: vec![Vec::new(); parts],
+            pending_rows: 0,
         }
     }
 
@@ -77,11 +80,15 @@ impl PartSinks {
         })?;
         for (p, frame) in frames.into_iter().enumerate() {
             if frame.height() > 0 {
+                self.pending_rows += frame.height();
                 self.pending[p].push(frame);
-                if self.pending[p].iter().map(DataFrame::height).sum::<usize>() >= PART_BATCH_ROWS {
-                    self.flush(p)?;
-                }
             }
+        }
+        if self.pending_rows >= PENDING_ROWS {
+            for p in 0..self.sinks.len() {
+                self.flush(p)?;
+            }
+            self.pending_rows = 0;
         }
         Ok(())
     }

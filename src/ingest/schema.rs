@@ -17,7 +17,7 @@ pub fn staged_schema(table: Table) -> Schema {
     s.insert(SOURCE_FILE.into(), DataType::String);
     s.insert(SOURCE_ROW.into(), DataType::Int64);
     s.insert(SOURCE_LINE.into(), DataType::Int64);
-    for f in table.fields() {
+    for f in table.staged_fields() {
         let dt = match f.kind {
             Kind::Id | Kind::Text | Kind::Coded(_) => DataType::String,
             Kind::DateTime => DataType::Int64,
@@ -134,6 +134,18 @@ mod tests {
                 ("facility", String),
                 ("bail_amount", Float64),
                 ("bail_status", String),
+            ])
+        );
+        // The charge's text is checked, not kept: no rule or output reads it.
+        assert_eq!(
+            names_and_types(&staged_schema(Table::Charges)),
+            expect(&[
+                ("source_file", String),
+                ("source_row", Int64),
+                ("source_line", Int64),
+                ("booking_id", String),
+                ("charge_kind", String),
+                ("charge_released_at", Int64),
             ])
         );
         assert_eq!(

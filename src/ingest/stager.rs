@@ -12,7 +12,7 @@ use super::store::{MemoryBudget, StagedSink};
 use super::value::{reuse, Builder, RowBatch, Value, BATCH_ROWS};
 use super::{IngestError, MissingColumn};
 use crate::config::{ColumnMap, Input, Pipeline};
-use crate::model::{Kind, Table};
+use crate::model::{Field, Kind, Table};
 use chrono::Datelike;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -43,6 +43,9 @@ pub(super) struct Stager<'p> {
     mapped: Vec<Mapped<'p>>,
     /// Position of each table field among `mapped`, if mapped.
     field_map: Vec<Option<usize>>,
+    /// Position of each staged field (`Field::staged`) among `mapped`, if
+    /// mapped: the columns of the batch.
+    staged_map: Vec<Option<usize>>,
     rows_writer: StagedSink,
     rejects_writer: StagedSink,
     batch: RowBatch,
@@ -127,10 +130,10 @@ pub(super) fn stager<'p>(
         });
     }
     let fields = input.table.fields();
-    let field_map: Vec<Option<usize>> = fields
-        .iter()
-        .map(|f| mapped.iter().position(|m| m.map.field.name == f.name))
-        .collect();
+    let position_of = |f: &Field| mapped.iter().position(|m| m.map.field.name == f.name);
+    let field_map: Vec<Option<usize>> = fields.iter().map(position_of).collect();
+    let staged_fields = input.table.staged_fields();
+    let staged_map: Vec<Option<usize>> = staged_fields.iter().map(position_of).collect();
     let rows_path = work.join(format!("{tag}.rows.arrow"));
     let rows_writer = match input.table {
         Table::Bookings | Table::Releases | Table::Charges if parts > 1 => {
@@ -153,12 +156,13 @@ pub(super) fn stager<'p>(
         input,
         mapped,
         field_map,
+        staged_map,
         rows_writer,
         rejects_writer,
         batch: RowBatch {
             rows: Vec::with_capacity(BATCH_ROWS),
             lines: Vec::with_capacity(BATCH_ROWS),
-            builders: fields.iter().map(Builder::for_field).collect(),
+            builders: staged_fields.iter().map(Builder::for_field).collect(),
         },
         rejects: Vec::new(),
         stats: FileStats {
@@ -382,7 +386,7 @@ impl Stager<'_> {
 
         self.batch.rows.push(record.row as i64);
         self.batch.lines.push(record.line as i64);
-        for (b, pos) in self.batch.builders.iter_mut().zip(&self.field_map) {
+        for (b, pos) in self.batch.builders.iter_mut().zip(&self.staged_map) {
             b.push(pos.and_then(|p| values[p].take()));
         }
         self.values = reuse(values);
@@ -438,9 +442,9 @@ impl Stager<'_> {
     /// Writes the rows and the rejects waiting, if at least `min` of them.
     fn flush(&mut self, min: usize) -> Result<(), IngestError> {
         if self.batch.rows.len() >= min {
-            let fields = self.input.table.fields();
+            let fields = self.input.table.staged_fields();
             self.batch
-                .flush(&mut self.rows_writer, &self.stats.display, fields)?;
+                .flush(&mut self.rows_writer, &self.stats.display, &fields)?;
         }
         if self.rejects.len() >= min {
             flush_rejects(&mut self.rejects_writer, &mut self.rejects, &mut self.stats)?;

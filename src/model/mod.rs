@@ -44,6 +44,11 @@ impl Table {
         Table::ALL.into_iter().find(|t| t.name() == name)
     }
 
+    /// The fields of this table kept in its staged table, in order.
+    pub fn staged_fields(self) -> Vec<Field> {
+        self.fields().iter().filter(|f| f.staged).copied().collect()
+    }
+
     /// The fields of this table, in output order.
     pub fn fields(self) -> &'static [Field] {
         match self {
@@ -91,6 +96,11 @@ pub struct Field {
     pub kind: Kind,
     /// Required whenever the table is given.
     pub required: bool,
+    /// Kept in the staged table: read by the rules or the outputs (every
+    /// field of bookings and releases is: duplicate rows are compared on
+    /// all of them). A field that is not is still checked when its row is
+    /// staged (a value that does not parse rejects the row), then dropped.
+    pub staged: bool,
 }
 
 const fn f(name: &'static str, kind: Kind, required: bool) -> Field {
@@ -98,6 +108,17 @@ const fn f(name: &'static str, kind: Kind, required: bool) -> Field {
         name,
         kind,
         required,
+        staged: true,
+    }
+}
+
+/// A field only checked when staged (see [`Field::staged`]).
+const fn checked(name: &'static str, kind: Kind) -> Field {
+    Field {
+        name,
+        kind,
+        required: false,
+        staged: false,
     }
 }
 
@@ -133,7 +154,7 @@ const RELEASES: &[Field] = &[
 ];
 const CHARGES: &[Field] = &[
     f("booking_id", Kind::Id, true),
-    f("charge", Kind::Text, false),
+    checked("charge", Kind::Text),
     f("charge_kind", Kind::Coded(CHARGE_KINDS), false),
     f("charge_released_at", Kind::DateTime, false),
 ];
