@@ -53,6 +53,11 @@ pub fn parts_for(p: &Pipeline) -> usize {
         .and_then(|v| v.trim().parse::<u64>().ok())
         .filter(|&n| n > 0)
         .unwrap_or(BYTES_PER_PART);
+    parts_per(p, per)
+}
+
+/// [`parts_for`] with `per` bytes a part.
+fn parts_per(p: &Pipeline, per: u64) -> usize {
     let mut files: Vec<(&std::path::Path, Format)> = p
         .inputs
         .iter()
@@ -134,5 +139,62 @@ mod tests {
             parts_for_sizes(&[(30 * mib, Format::Parquet)], BYTES_PER_PART),
             3
         );
+    }
+
+    #[test]
+    fn a_file_read_as_bookings_and_releases_counts_once_and_detainers_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir(&data).unwrap();
+        // 1,000 bytes of bookings and releases, 500 of charges, 10,000 of
+        // detainers.
+        let file = |name: &str, bytes: usize| {
+            let mut text = "BKG,BOOKED,RELEASED\n".to_string();
+            text.push_str(&"x".repeat(bytes - text.len()));
+            std::fs::write(data.join(name), text).unwrap();
+        };
+        file("b.csv", 1000);
+        file("c.csv", 500);
+        file("d.csv", 10_000);
+        let toml = r#"
+county = "Test"
+state = "CA"
+timezone = "America/Los_Angeles"
+
+[[inputs]]
+table = "bookings"
+path = "data/b.csv"
+[inputs.columns]
+booking_id = "BKG"
+booked_at = "BOOKED"
+
+[[inputs]]
+table = "releases"
+path = "data/b.csv"
+[inputs.columns]
+booking_id = "BKG"
+released_at = "RELEASED"
+
+[[inputs]]
+table = "charges"
+path = "data/c.csv"
+[inputs.columns]
+booking_id = "BKG"
+
+[[inputs]]
+table = "detainers"
+path = "data/d.csv"
+[inputs.columns]
+booking_id = "BKG"
+lodged_at = "BOOKED"
+"#;
+        let path = dir.path().join("test.toml");
+        std::fs::write(&path, toml).unwrap();
+        let p = crate::config::load_all(&[path]).unwrap().remove(0);
+        // 1,500 bytes: one part per 1,500 or more, 3 per 700 (2,500 bytes,
+        // b.csv twice, would be 4; with the detainers, 18).
+        assert_eq!(parts_per(&p, 1500), 1);
+        assert_eq!(parts_per(&p, 1499), 2);
+        assert_eq!(parts_per(&p, 700), 3);
     }
 }
