@@ -119,7 +119,12 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
     // for the bookings with a detainer.
     let mut cleaned = Vec::with_capacity(parts.len());
     for (k, part) in parts.iter().enumerate() {
-        let staged_engine = engine_for(part.iter().all(|s| s.rows.memory_size().is_some()));
+        // polars' in-memory engine even for a part on disk: a part is
+        // bounded (`partition::BYTES_PER_PART` of input), so reading one
+        // whole is too, and the streaming engine's threads spent as much
+        // time in the scheduler as in work when a county's parts were on
+        // disk.
+        let staged_engine = Engine::InMemory;
         // Duplicates first: a booking id must name one booking (and one
         // release); all rows of an id are in one part.
         let mut b = step("rules: dedupe bookings", || {

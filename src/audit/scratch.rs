@@ -3,11 +3,11 @@
 
 use polars::prelude::*;
 
-/// The engine for a query: polars' in-memory engine when every table it
-/// reads is in memory (each within the run's staging budget), else the
-/// streaming engine, so that a table on disk is never read whole. The
-/// tables of one county are small, and streaming them costs more CPU and
-/// more peak memory than reading them whole.
+/// The engine for a query over tables that are not bounded by a part (the
+/// detainers): polars' in-memory engine when every table it reads is in
+/// memory (each within the run's staging budget), else the streaming
+/// engine, so that a table on disk is never read whole. (A part's queries
+/// use the in-memory engine: see `audit::run`.)
 pub(crate) fn engine_for(in_memory: bool) -> Engine {
     if in_memory {
         Engine::InMemory
@@ -39,7 +39,8 @@ impl Scratch {
     }
 
     /// Runs `lf` once, and returns a scan of its result and the engine to
-    /// read it with (see [`engine_for`]; `engine` is the one for `lf`). A plan
+    /// read it with (`engine`, the one for `lf`: the result is no larger
+    /// than what `lf` reads). A plan
     /// that several later queries use (the bookings joined to their releases
     /// and charges) is so computed once instead of once per query: polars
     /// re-runs a shared lazy plan for every collect. The result is collected
@@ -69,6 +70,6 @@ impl Scratch {
         IpcWriter::new(file)
             .with_compression(None)
             .finish(&mut df)?;
-        Ok((crate::ingest::scan_staged(&path)?, Engine::Streaming))
+        Ok((crate::ingest::scan_staged(&path)?, engine))
     }
 }
