@@ -32,9 +32,9 @@ const NARROW: [&str; 6] = [
 
 /// Bookings left-joined with their release and the summary of their
 /// charges, with `eligible` (see [`wide`]) but only the [`NARROW`]
-/// columns, computed once (see `Scratch::materialize`), and the engine to
-/// query them with; rejects releases with no booking, and both rows of a
-/// release before its booking. `engine` is the one for the staged tables.
+/// columns, computed once (see `Scratch::materialize`), to query with
+/// `engine` as the staged tables are; rejects releases with no booking,
+/// and both rows of a release before its booking.
 pub fn join_releases(
     bookings: LazyFrame,
     releases: LazyFrame,
@@ -42,7 +42,7 @@ pub fn join_releases(
     charge_rejected: &PlHashSet<String>,
     keep: Keep,
     engine: Engine,
-) -> PolarsResult<(LazyFrame, Engine, Vec<Reject>)> {
+) -> PolarsResult<(LazyFrame, Vec<Reject>)> {
     let (bookings, rel) = (booking_columns(bookings), release_columns(releases));
     let orphans = super::staged::rows_without_id(rel.clone(), &bookings, engine)?;
     let mut rejects = rejects_of(
@@ -57,7 +57,7 @@ pub fn join_releases(
     // Charges joined in the same plan: the bookings are joined and kept
     // once (see `Scratch::materialize`), not once per table.
     let narrow: Vec<Expr> = NARROW.iter().map(|c| col(*c)).collect();
-    let (joined, engine) = keep.scratch.materialize(
+    let joined = keep.scratch.materialize(
         wide(bookings.clone(), rel.clone(), charges, charge_rejected).select(narrow),
         keep.name,
         engine,
@@ -108,7 +108,7 @@ pub fn join_releases(
         // hashing every booking id.
         joined.filter(measurable())
     };
-    Ok((joined, engine, rejects))
+    Ok((joined, rejects))
 }
 
 /// The bookings named in `ids` (the bookings with a detainer) joined with

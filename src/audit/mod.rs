@@ -96,6 +96,12 @@ pub fn audit(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> Result<Audit
 
 fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit> {
     let mut rejects = Vec::new();
+    // Every query over a part's tables (staged or joined) runs on polars'
+    // in-memory engine, even for a part on disk: a part is bounded
+    // (`partition::BYTES_PER_PART` of input), so reading one whole is too,
+    // and the streaming engine's threads spent as much time in the
+    // scheduler as in work when a county's parts were on disk.
+    let part_engine = Engine::InMemory;
     // A large county a part at a time, as it was staged (see `partition`);
     // the others whole.
     let parts = partition::parts_of(staged);
@@ -119,20 +125,14 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
     // for the bookings with a detainer.
     let mut cleaned = Vec::with_capacity(parts.len());
     for (k, part) in parts.iter().enumerate() {
-        // polars' in-memory engine even for a part on disk: a part is
-        // bounded (`partition::BYTES_PER_PART` of input), so reading one
-        // whole is too, and the streaming engine's threads spent as much
-        // time in the scheduler as in work when a county's parts were on
-        // disk.
-        let staged_engine = Engine::InMemory;
         // Duplicates first: a booking id must name one booking (and one
         // release); all rows of an id are in one part.
         let mut b = step("rules: dedupe bookings", || {
-            dedupe::dedupe(part, Table::Bookings, staged_engine)
+            dedupe::dedupe(part, Table::Bookings, part_engine)
         })?;
         rejects.append(&mut b.rejects);
         let mut r = step("rules: dedupe releases", || {
-            dedupe::dedupe(part, Table::Releases, staged_engine)
+            dedupe::dedupe(part, Table::Releases, part_engine)
         })?;
         rejects.append(&mut r.rejects);
         doubts
@@ -144,8 +144,7 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
         } else {
             format!("joined{k:03}")
         };
-        // The engine for queries over the joined bookings (and staged tables).
-        let (j, engine, mut r) = step("rules: join releases and charges", || {
+        let (j, mut r) = step("rules: join releases and charges", || {
             join::join_releases(
                 b.clean,
                 r.clean,
@@ -155,15 +154,15 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
                     scratch,
                     name: &name,
                 },
-                staged_engine,
+                part_engine,
             )
         })?;
         rejects.append(&mut r);
         let mut r = step("rules: charge orphans", || {
-            join::charge_orphans(&j, scan(part, Table::Charges)?, engine)
+            join::charge_orphans(&j, scan(part, Table::Charges)?, part_engine)
         })?;
         rejects.append(&mut r);
-        joined.push((j, engine, staged_engine));
+        joined.push(j);
     }
 
     // as_of: the pipeline's, else the newest time in the export (an export
@@ -180,7 +179,7 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
         Some(local) => (p.as_of_utc(local).unwrap_or_default(), "pipeline"),
         None => (
             step("rules: newest", || {
-                newest_time(&joined, &detainers, detainer_engine)
+                newest_time(&joined, part_engine, &detainers, detainer_engine)
             })?,
             "newest_record",
         ),
@@ -188,9 +187,9 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
 
     let attach_parts: Vec<attach::Part> = joined
         .iter()
-        .map(|(j, engine, _)| attach::Part {
+        .map(|j| attach::Part {
             joined: j,
-            engine: *engine,
+            engine: part_engine,
         })
         .collect();
     let (attached, mut r) = step("rules: attach", || {
@@ -207,7 +206,7 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
         PolarsResult::Ok(n + a.column("booking_id")?.n_unique()?)
     })?);
     let mut dropped_bookings = Vec::new();
-    for (((part, (joined, engine, staged_engine)), attached), (bookings, releases)) in
+    for (((part, joined), attached), (bookings, releases)) in
         parts.iter().zip(&joined).zip(&attached).zip(cleaned)
     {
         let attached_ids = attached
@@ -216,7 +215,7 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
             .select([col("booking_id")])
             .unique(None, UniqueKeepStrategy::First);
         latencies.push(step("rules: baseline", || {
-            baseline::latencies(joined, attached_ids.clone(), p.tz, *engine)
+            baseline::latencies(joined, attached_ids.clone(), p.tz, part_engine)
         })?);
         // The bookings with a detainer, materialized: see the module docs.
         let cases = step("rules: cases", || {
@@ -226,11 +225,11 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
                 scan(part, Table::Charges)?,
                 &doubts.charge_rejected,
                 attached_ids,
-                *staged_engine,
+                part_engine,
             )
         })?;
         for (month, counts) in step("rules: months", || {
-            month_counts(joined, &cases, p.tz, *engine)
+            month_counts(joined, &cases, p.tz, part_engine)
         })? {
             let m = months.entry(month).or_default();
             m.bookings += counts.bookings;
@@ -245,7 +244,7 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
                 .filter(|(_, s)| s.as_deref() == Some("charges"))
                 .filter_map(|(id, _)| id.as_deref())
                 .collect();
-            charge_evidence(part, &from_charges, *staged_engine)
+            charge_evidence(part, &from_charges, part_engine)
         })?;
         let built = step("rules: holds", || {
             build_holds(p, &cases, attached, as_of, &doubts, &charge_rows)
@@ -277,14 +276,17 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
     })
 }
 
-/// The newest booked, released, eligible or lodged time of the export.
+/// The newest booked, released, eligible or lodged time of the export:
+/// the parts' `joined` bookings read with `part_engine`, the `detainers`
+/// with `engine`.
 fn newest_time(
-    joined: &[(LazyFrame, Engine, Engine)],
+    joined: &[LazyFrame],
+    part_engine: Engine,
     detainers: &LazyFrame,
     engine: Engine,
 ) -> PolarsResult<i64> {
     let mut newest = Vec::new();
-    for (j, engine, _) in joined {
+    for j in joined {
         let a = j
             .clone()
             .select([polars::lazy::dsl::max_horizontal([
@@ -293,7 +295,7 @@ fn newest_time(
                 col("eligible_at").max(),
             ])?
             .alias("t")])
-            .collect_with_engine(*engine)?
+            .collect_with_engine(part_engine)?
             .unwrap_single();
         newest.extend(i64s(&a, "t")?);
     }

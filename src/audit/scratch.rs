@@ -38,9 +38,9 @@ impl Scratch {
         }
     }
 
-    /// Runs `lf` once, and returns a scan of its result and the engine to
-    /// read it with (`engine`, the one for `lf`: the result is no larger
-    /// than what `lf` reads). A plan
+    /// Runs `lf` once with `engine`, and returns a scan of its result (to
+    /// read with the same engine: the result is no larger than what `lf`
+    /// reads). A plan
     /// that several later queries use (the bookings joined to their releases
     /// and charges) is so computed once instead of once per query: polars
     /// re-runs a shared lazy plan for every collect. The result is collected
@@ -53,13 +53,13 @@ impl Scratch {
         lf: LazyFrame,
         name: &str,
         engine: Engine,
-    ) -> PolarsResult<(LazyFrame, Engine)> {
+    ) -> PolarsResult<LazyFrame> {
         let mut df = lf.collect_with_engine(engine)?.unwrap_single();
         let mut reservation = self.budget.reserve_none();
         if reservation.try_grow(df.estimated_size()) {
             self.held.borrow_mut().push(reservation);
             crate::progress::count("joined tables in memory");
-            return Ok((df.lazy(), engine));
+            return Ok(df.lazy());
         }
         crate::progress::count("joined tables on disk");
         let path = self.dir.join(format!("{}.{name}.arrow", self.tag));
@@ -70,6 +70,6 @@ impl Scratch {
         IpcWriter::new(file)
             .with_compression(None)
             .finish(&mut df)?;
-        Ok((crate::ingest::scan_staged(&path)?, engine))
+        crate::ingest::scan_staged(&path)
     }
 }

@@ -43,8 +43,9 @@ pub(super) struct Stager<'p> {
     mapped: Vec<Mapped<'p>>,
     /// Position of each table field among `mapped`, if mapped.
     field_map: Vec<Option<usize>>,
-    /// Position of each staged field (`Field::staged`) among `mapped`, if
-    /// mapped: the columns of the batch.
+    /// The staged fields (`Field::staged`): the columns of the batch.
+    staged_fields: Vec<Field>,
+    /// Position of each staged field among `mapped`, if mapped.
     staged_map: Vec<Option<usize>>,
     rows_writer: StagedSink,
     rejects_writer: StagedSink,
@@ -134,6 +135,7 @@ pub(super) fn stager<'p>(
     let field_map: Vec<Option<usize>> = fields.iter().map(position_of).collect();
     let staged_fields = input.table.staged_fields();
     let staged_map: Vec<Option<usize>> = staged_fields.iter().map(position_of).collect();
+    let builders = staged_fields.iter().map(Builder::for_field).collect();
     let rows_path = work.join(format!("{tag}.rows.arrow"));
     let rows_writer = match input.table {
         Table::Bookings | Table::Releases | Table::Charges if parts > 1 => {
@@ -157,12 +159,13 @@ pub(super) fn stager<'p>(
         mapped,
         field_map,
         staged_map,
+        staged_fields,
         rows_writer,
         rejects_writer,
         batch: RowBatch {
             rows: Vec::with_capacity(BATCH_ROWS),
             lines: Vec::with_capacity(BATCH_ROWS),
-            builders: staged_fields.iter().map(Builder::for_field).collect(),
+            builders,
         },
         rejects: Vec::new(),
         stats: FileStats {
@@ -442,9 +445,11 @@ impl Stager<'_> {
     /// Writes the rows and the rejects waiting, if at least `min` of them.
     fn flush(&mut self, min: usize) -> Result<(), IngestError> {
         if self.batch.rows.len() >= min {
-            let fields = self.input.table.staged_fields();
-            self.batch
-                .flush(&mut self.rows_writer, &self.stats.display, &fields)?;
+            self.batch.flush(
+                &mut self.rows_writer,
+                &self.stats.display,
+                &self.staged_fields,
+            )?;
         }
         if self.rejects.len() >= min {
             flush_rejects(&mut self.rejects_writer, &mut self.rejects, &mut self.stats)?;
