@@ -18,7 +18,7 @@ use polars::prelude::*;
 use std::collections::BTreeMap;
 
 /// One row of the holds table.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Hold {
     pub booking_id: String,
     pub person_key: String,
@@ -75,7 +75,7 @@ pub struct Hold {
 }
 
 /// One detainer of a hold, as the `hold_detainers` output shows it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HoldDetainer {
     pub detainer_id: Option<String>,
     pub source_file: String,

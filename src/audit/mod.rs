@@ -25,10 +25,11 @@
 //! Files: `staged` (scans of the staged tables and id look-ups), `dedupe`,
 //! `join` (bookings with their releases and charges, eligibility), `attach`
 //! (detainers to bookings), `evidence` (the charge rows behind an
-//! eligibility), `holds` (the hold rows), `months` and `baseline` (the
-//! monthly counts and method rule 11), `local` (local months of instants),
-//! `scratch` (results kept within the budget), `frame` (reading collected
-//! columns).
+//! eligibility), `holds` (the hold rows), `kept` (the hold rows kept until
+//! the outputs are written, a large county's in work files), `months` and
+//! `baseline` (the monthly counts and method rule 11), `local` (local
+//! months of instants), `scratch` (results kept within the budget), `frame`
+//! (reading collected columns).
 
 pub mod attach;
 pub mod baseline;
@@ -37,6 +38,7 @@ pub mod evidence;
 pub mod frame;
 pub mod holds;
 pub mod join;
+pub mod kept;
 pub(crate) mod local;
 pub mod months;
 pub mod partition;
@@ -44,6 +46,7 @@ pub mod scratch;
 pub mod staged;
 
 pub use holds::{Hold, HoldDetainer};
+pub use kept::Holds;
 pub use months::MonthCounts;
 pub use scratch::Scratch;
 
@@ -73,7 +76,8 @@ pub enum AuditError {
 /// Everything the outputs need from one pipeline.
 #[derive(Debug)]
 pub struct Audit {
-    pub holds: Vec<Hold>,
+    /// In row order (see `kept`).
+    pub holds: Holds,
     pub months: BTreeMap<(i32, u32), MonthCounts>,
     /// Per local year: median minutes from eligibility to release for
     /// bookings without a detainer, and how many bookings it is over.
@@ -199,12 +203,10 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
 
     let mut latencies = Vec::with_capacity(parts.len());
     let mut months: BTreeMap<(i32, u32), MonthCounts> = BTreeMap::new();
-    // A county's hold rows are kept until its outputs are written; sized
-    // once, as a vector grown by doubling holds its old and new buffers at
-    // once (a booking has one hold row; a few are dropped as implausible).
-    let mut holds = Vec::with_capacity(attached.iter().try_fold(0, |n, a| {
-        PolarsResult::Ok(n + a.column("booking_id")?.n_unique()?)
-    })?);
+    // A county's hold rows are kept until its outputs are written: a
+    // county in parts writes each part's to a work file (see `kept`).
+    let mut spill = (parts.len() > 1).then(|| kept::Spill::new(&scratch.dir, &scratch.tag));
+    let mut whole = Vec::new();
     let mut dropped_bookings = Vec::new();
     for (((part, joined), attached), (bookings, releases)) in
         parts.iter().zip(&joined).zip(&attached).zip(cleaned)
@@ -250,7 +252,13 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
             build_holds(p, &cases, attached, as_of, &doubts, &charge_rows)
         })?;
         rejects.extend(built.rejects);
-        holds.extend(built.holds);
+        match &mut spill {
+            Some(spill) => spill.part(built.holds).map_err(|e| PolarsError::IO {
+                error: std::sync::Arc::new(e),
+                msg: None,
+            })?,
+            None => whole.extend(built.holds),
+        }
         dropped_bookings.extend(built.dropped_bookings);
     }
     let baseline = step("rules: baseline", || baseline::baseline(latencies))?;
@@ -264,7 +272,10 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
     }
     // In the order of their booking rows, whatever the order the parts and
     // the joins gave them.
-    holds.sort_by(holds::row_order);
+    let holds = match spill {
+        Some(spill) => spill.finish(),
+        None => Holds::in_memory(whole),
+    };
 
     Ok(Audit {
         holds,

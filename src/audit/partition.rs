@@ -1,7 +1,7 @@
 //! A large county audited a part at a time, so that what its joins and
 //! group-bys hold at once is bounded by the size of a part, not of the
-//! county. (What the county keeps for its outputs, its hold rows above all,
-//! is not: it grows with the county.)
+//! county. Each part's hold rows go to a work file as soon as the part is
+//! done (`kept`), and the outputs read them back merged.
 //!
 //! What it does: a county whose bookings, releases and charges files pass
 //! [`BYTES_PER_PART`] (or `DETAINER_AUDIT_PARTITION_BYTES`) has those

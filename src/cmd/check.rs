@@ -59,14 +59,29 @@ pub fn check(pipeline_args: &[PathBuf], progress: &Progress) -> anyhow::Result<(
         for line in warnings(c) {
             let _ = writeln!(text, "  warning: {line}");
         }
-        let holds = &c.audit.holds;
-        let count = |f: &dyn Fn(&crate::audit::Hold) -> bool| holds.iter().filter(|h| f(h)).count();
         let grace = p.rules.grace_minutes;
+        // Flagged; then method rule 12's doubts: an unknown warrant (not
+        // flagged), eligibility unknown, release unknown, open.
+        let mut n = [0usize; 5];
+        c.audit.holds.for_each(|h| {
+            let counted = [
+                h.flagged,
+                h.warrant_status == Warrant::Unknown
+                    && h.unwarranted_minutes.is_some_and(|u| u > grace),
+                h.status == Status::EligibilityUnknown,
+                h.status == Status::ReleaseUnknown,
+                h.status == Status::Open,
+            ];
+            for (n, yes) in n.iter_mut().zip(counted) {
+                *n += usize::from(yes);
+            }
+            std::io::Result::Ok(())
+        })?;
         let _ = writeln!(
             text,
             "  {} holds, {} flagged; as_of {} ({})",
-            holds.len(),
-            count(&|h| h.flagged),
+            c.audit.holds.len(),
+            n[0],
             crate::outputs::local_text(c.audit.as_of, &p.tz),
             c.audit.as_of_source
         );
@@ -75,11 +90,7 @@ pub fn check(pipeline_args: &[PathBuf], progress: &Progress) -> anyhow::Result<(
             text,
             "  doubts: {} with an unknown warrant (not flagged), {} eligibility_unknown, {} \
              release_unknown, {} open",
-            count(&|h| h.warrant_status == Warrant::Unknown
-                && h.unwarranted_minutes.is_some_and(|u| u > grace)),
-            count(&|h| h.status == Status::EligibilityUnknown),
-            count(&|h| h.status == Status::ReleaseUnknown),
-            count(&|h| h.status == Status::Open),
+            n[1], n[2], n[3], n[4],
         );
         for line in over_reject_rate(c) {
             ok = false;

@@ -3,9 +3,12 @@
 //! rows spilled to the work folder for the run-wide lists. What is kept of
 //! the county afterwards is a [`Done`].
 
+use super::holds::{hold_detainers_frame, holds_frame};
 use super::publish::private;
+use super::row_groups::ParquetRows;
+use super::summary::HoldMonths;
 use super::Options;
-use super::{class, holds::holds_frame, polars_at, summary::summary_frame, OutputError, Written};
+use super::{class, polars_at, OutputError, Written};
 use crate::county::{over_reject_rate, County, Reconciled};
 use crate::ingest;
 use std::path::{Path, PathBuf};
@@ -80,42 +83,84 @@ pub struct Done {
 
 /// Writes a county's summary, holds and rejects under `partial`, and its
 /// class members and workbook rows to `spill` (the work folder).
+///
+/// Every output made from the hold rows is made in one pass over them, a
+/// batch at a time in row order (`audit::kept`): the holds and hold
+/// detainers are written a row group at a time, and the summary, class
+/// members, possible duplicates, workbook rows and report figures are
+/// gathered as the holds go by.
 pub fn write_county(
     c: County,
     partial: &Path,
     spill: &Path,
     opts: &Options,
 ) -> anyhow::Result<Done> {
-    let slug = &c.pipeline.slug;
+    let p = &c.pipeline;
+    let slug = &p.slug;
     let out = partial;
+    static SPILLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = SPILLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let spill_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |e: csv::Error| OutputError::Io {
+            path,
+            source: std::io::Error::other(e),
+        }
+    };
+    let flagged_path = spill.join(format!("spill{n:04}.flagged.csv"));
+
+    let holds = &c.audit.holds;
+    let mut holds_out = ParquetRows::create(
+        partial,
+        &format!("holds/county={slug}/part-0.parquet"),
+        holds.len(),
+    )?;
+    let mut detainers_out = ParquetRows::create(
+        partial,
+        &format!("hold_detainers/county={slug}/part-0.parquet"),
+        holds.detainer_rows(),
+    )?;
+    // The columns, for a county without holds.
+    holds_out.push(holds_frame(p, &[], &opts.privacy).map_err(polars_at(out))?)?;
+    detainers_out.push(hold_detainers_frame(p, &[], &opts.privacy).map_err(polars_at(out))?)?;
+    let mut flagged_out =
+        super::spill::CellWriter::create(&flagged_path).map_err(spill_err(&flagged_path))?;
+    let mut months = HoldMonths::default();
+    let mut years = super::workbook::SummaryYears::default();
+    let mut members = class::Members::new(p);
+    let mut duplicates = class::Duplicates::new(p);
+    let mut figures = super::report::HoldFigures::default();
+    holds.for_each_batch(crate::audit::kept::BATCH, |batch| -> anyhow::Result<()> {
+        for h in batch {
+            months.add(p, h);
+            years.add(p, h);
+            members.add(h);
+            duplicates.add(h);
+            if opts.report {
+                figures.add(p, h);
+            }
+        }
+        holds_out.push(holds_frame(p, batch, &opts.privacy).map_err(polars_at(out))?)?;
+        detainers_out
+            .push(hold_detainers_frame(p, batch, &opts.privacy).map_err(polars_at(out))?)?;
+        flagged_out
+            .write(super::workbook::flagged_rows(p, batch, &opts.privacy))
+            .map_err(spill_err(&flagged_path))?;
+        Ok(())
+    })?;
+    let holds_written = private(holds_out.finish()?, partial)?;
+    let detainers_written = private(detainers_out.finish()?, partial)?;
+    let flagged = flagged_out.finish().map_err(spill_err(&flagged_path))?;
+
     let mut written = Vec::new();
-    let mut summary = summary_frame(&c.pipeline, &c.audit).map_err(polars_at(out))?;
+    let mut summary = months.frame(p, &c.audit).map_err(polars_at(out))?;
     written.push(super::write_parquet(
         partial,
         &format!("summary/county={slug}/part-0.parquet"),
         &mut summary,
     )?);
-    let mut df = holds_frame(&c.pipeline, &c.audit.holds, &opts.privacy).map_err(polars_at(out))?;
-    written.push(private(
-        super::write_parquet(
-            partial,
-            &format!("holds/county={slug}/part-0.parquet"),
-            &mut df,
-        )?,
-        partial,
-    )?);
-    drop(df);
-    let mut df = super::holds::hold_detainers_frame(&c.pipeline, &c.audit.holds, &opts.privacy)
-        .map_err(polars_at(out))?;
-    written.push(private(
-        super::write_parquet(
-            partial,
-            &format!("hold_detainers/county={slug}/part-0.parquet"),
-            &mut df,
-        )?,
-        partial,
-    )?);
-    drop(df);
+    written.push(holds_written);
+    written.push(detainers_written);
     let mut df = pseudonymize_raw(&c.rejects, &opts.privacy).map_err(polars_at(out))?;
     written.push(private(
         super::write_parquet(
@@ -127,22 +172,14 @@ pub fn write_county(
     )?);
     drop(df);
 
-    static SPILLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = SPILLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let spill_err = |path: &Path| {
-        let path = path.to_path_buf();
-        move |e: csv::Error| OutputError::Io {
-            path,
-            source: std::io::Error::other(e),
-        }
-    };
-    let members = class::members(&c.pipeline, &c.audit.holds);
+    let members = members.finish();
     let report = if opts.report {
         Some(
             super::report::CountyReport::collect(
-                &c.pipeline,
+                p,
                 &c.audit,
                 &summary,
+                figures,
                 &members,
                 &c.files,
                 c.rejects.height() as u64,
@@ -155,12 +192,6 @@ pub fn write_county(
     drop(summary);
     let members_path = spill.join(format!("spill{n:04}.members.csv"));
     super::spill::write_members(&members_path, &members).map_err(spill_err(&members_path))?;
-    let flagged_path = spill.join(format!("spill{n:04}.flagged.csv"));
-    let flagged = super::spill::write_cells(
-        &flagged_path,
-        super::workbook::flagged_rows(&c.pipeline, &c.audit.holds, &opts.privacy),
-    )
-    .map_err(spill_err(&flagged_path))?;
     Ok(Done {
         reject_counts: reject_counts(&c.rejects).map_err(polars_at(out))?,
         rejected: c.rejects.height() as u64,
@@ -170,8 +201,8 @@ pub fn write_county(
         flagged_rows: flagged_path,
         holds: c.audit.holds.len(),
         flagged: flagged as usize,
-        duplicates: class::county_duplicates(&c.pipeline, &c.audit.holds),
-        summary_rows: super::workbook::summary_rows(&c.pipeline, &c.audit),
+        duplicates: duplicates.finish(),
+        summary_rows: years.rows(p, &c.audit),
         report,
         written,
         as_of: c.audit.as_of,

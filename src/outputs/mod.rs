@@ -16,6 +16,7 @@ pub mod place;
 pub mod privacy;
 pub mod publish;
 pub mod report;
+pub mod row_groups;
 pub mod space;
 pub mod spill;
 pub mod summary;
@@ -109,8 +110,19 @@ pub fn polars_at(out: &Path) -> impl FnOnce(PolarsError) -> OutputError + '_ {
     }
 }
 
-/// Writes `df` as Parquet at `root/rel` (zstd, statistics, one row group per
-/// 128k rows) and returns what the manifest records.
+/// Rows per Parquet row group.
+pub const PARQUET_ROW_GROUP: usize = 128 * 1024;
+
+/// The Parquet writer of every output: zstd, statistics, one row group per
+/// [`PARQUET_ROW_GROUP`] rows.
+fn parquet_writer<W: std::io::Write>(w: W) -> ParquetWriter<W> {
+    ParquetWriter::new(w)
+        .with_compression(ParquetCompression::Zstd(None))
+        .with_row_group_size(Some(PARQUET_ROW_GROUP))
+}
+
+/// Writes `df` as Parquet at `root/rel` (see [`parquet_writer`]) and returns
+/// what the manifest records.
 pub fn write_parquet(root: &Path, rel: &str, df: &mut DataFrame) -> Result<Written, OutputError> {
     let path = root.join(rel);
     if let Some(dir) = Path::new(rel).parent() {
@@ -120,9 +132,7 @@ pub fn write_parquet(root: &Path, rel: &str, df: &mut DataFrame) -> Result<Writt
     // Buffered: polars writes a Parquet footer field by field, and each
     // field unbuffered would be a system call of its own.
     let mut file = std::io::BufWriter::with_capacity(1 << 16, file);
-    ParquetWriter::new(&mut file)
-        .with_compression(ParquetCompression::Zstd(None))
-        .with_row_group_size(Some(128 * 1024))
+    parquet_writer(&mut file)
         .finish(df)
         .map_err(|source| OutputError::Polars {
             path: path.clone(),

@@ -122,25 +122,50 @@ pub fn read_members(path: &Path) -> Result<Vec<Member>> {
 
 /// Writes workbook rows; returns how many.
 pub fn write_cells(path: &Path, rows: impl Iterator<Item = Vec<Cell>>) -> Result<u64> {
-    let mut w = writer(path)?;
-    let mut n = 0;
-    for row in rows {
-        let rec: Vec<String> = row
-            .iter()
-            .map(|c| match c {
-                Cell::Empty => String::new(),
-                Cell::Text(s) => format!("T{s}"),
-                Cell::Number(x) => format!("N{}", x.to_bits()),
-                Cell::Bool(b) => if *b { "B1" } else { "B0" }.to_string(),
-                Cell::Date(d) => format!("D{}", crate::model::days_from_date(*d)),
-                Cell::DateTime(t) => format!("S{}", t.and_utc().timestamp_micros()),
-            })
-            .collect();
-        w.write_record(&rec)?;
-        n += 1;
+    let mut w = CellWriter::create(path)?;
+    w.write(rows)?;
+    w.finish()
+}
+
+/// Workbook rows written as they come (a county's holds are read back in
+/// batches).
+pub struct CellWriter {
+    w: csv::Writer<BufWriter<std::fs::File>>,
+    n: u64,
+}
+
+impl CellWriter {
+    pub fn create(path: &Path) -> Result<CellWriter> {
+        Ok(CellWriter {
+            w: writer(path)?,
+            n: 0,
+        })
     }
-    w.flush()?;
-    Ok(n)
+
+    pub fn write(&mut self, rows: impl Iterator<Item = Vec<Cell>>) -> Result<()> {
+        for row in rows {
+            let rec: Vec<String> = row
+                .iter()
+                .map(|c| match c {
+                    Cell::Empty => String::new(),
+                    Cell::Text(s) => format!("T{s}"),
+                    Cell::Number(x) => format!("N{}", x.to_bits()),
+                    Cell::Bool(b) => if *b { "B1" } else { "B0" }.to_string(),
+                    Cell::Date(d) => format!("D{}", crate::model::days_from_date(*d)),
+                    Cell::DateTime(t) => format!("S{}", t.and_utc().timestamp_micros()),
+                })
+                .collect();
+            self.w.write_record(&rec)?;
+            self.n += 1;
+        }
+        Ok(())
+    }
+
+    /// Flushes the file; returns how many rows.
+    pub fn finish(mut self) -> Result<u64> {
+        self.w.flush()?;
+        Ok(self.n)
+    }
 }
 
 /// The rows written by [`write_cells`], in order.

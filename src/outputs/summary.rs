@@ -8,7 +8,7 @@
 //! bookings in the local month of `booked_at`.
 
 use super::quantile;
-use crate::audit::Audit;
+use crate::audit::{Audit, Hold};
 use crate::calendar::local_date;
 use crate::config::Pipeline;
 use crate::model::{Status, Warrant};
@@ -33,10 +33,16 @@ struct Month {
     transferred: i64,
 }
 
-pub fn summary_frame(p: &Pipeline, audit: &Audit) -> PolarsResult<DataFrame> {
-    let mut months: BTreeMap<(i32, u32), Month> = BTreeMap::new();
-    for h in &audit.holds {
-        let m = months.entry((h.year, h.month)).or_default();
+/// The hold rows' part of the summary, gathered a hold at a time (a
+/// county's holds are read back in batches: `audit::kept`).
+#[derive(Default)]
+pub struct HoldMonths {
+    months: BTreeMap<(i32, u32), Month>,
+}
+
+impl HoldMonths {
+    pub fn add(&mut self, p: &Pipeline, h: &Hold) {
+        let m = self.months.entry((h.year, h.month)).or_default();
         m.holds += 1;
         if h.flagged {
             m.flagged += 1;
@@ -60,6 +66,27 @@ pub fn summary_frame(p: &Pipeline, audit: &Audit) -> PolarsResult<DataFrame> {
         }
     }
 
+    /// The summary frame: these holds' months beside the audit's monthly
+    /// bookings and baseline.
+    pub fn frame(self, p: &Pipeline, audit: &Audit) -> PolarsResult<DataFrame> {
+        months_frame(p, audit, self.months)
+    }
+}
+
+pub fn summary_frame(p: &Pipeline, audit: &Audit) -> PolarsResult<DataFrame> {
+    let mut months = HoldMonths::default();
+    audit.holds.for_each(|h| {
+        months.add(p, h);
+        PolarsResult::Ok(())
+    })?;
+    months.frame(p, audit)
+}
+
+fn months_frame(
+    p: &Pipeline,
+    audit: &Audit,
+    mut months: BTreeMap<(i32, u32), Month>,
+) -> PolarsResult<DataFrame> {
     let first = (p.rules.since.year(), p.rules.since.month());
     let as_of_day = local_date(audit.as_of, &p.tz);
     let mut last = (as_of_day.year(), as_of_day.month());

@@ -92,51 +92,73 @@ pub struct Seen<'a> {
 /// at least `threshold`. Exact name matches under two person ids (a jail
 /// that numbered one person twice) score 1.
 pub fn possible_duplicates(seen: &[Seen], threshold: f64) -> Vec<PossibleDuplicate> {
-    use std::collections::BTreeMap;
-    // Per birth date: (person key, name key) -> the name as shown.
-    let mut by_dob: BTreeMap<i32, BTreeMap<(&str, String), String>> = BTreeMap::new();
+    let mut persons = Persons::default();
     for s in seen {
+        persons.add(s);
+    }
+    persons.possible_duplicates(threshold)
+}
+
+/// The persons seen so far, for [`possible_duplicates`] a person at a time:
+/// per birth date, (person key, name key) -> the name as shown (the last
+/// seen).
+#[derive(Default)]
+pub struct Persons {
+    by_dob: std::collections::BTreeMap<i32, std::collections::BTreeMap<(String, String), String>>,
+}
+
+impl Persons {
+    pub fn add(&mut self, s: &Seen) {
         let shown = format!(
             "{}, {}",
             normalize_name(s.last_name),
             normalize_name(s.first_name)
         );
-        by_dob
-            .entry(s.dob)
-            .or_default()
-            .insert((s.person_key, name_key(s.last_name, s.first_name)), shown);
+        self.by_dob.entry(s.dob).or_default().insert(
+            (
+                s.person_key.to_string(),
+                name_key(s.last_name, s.first_name),
+            ),
+            shown,
+        );
     }
-    let mut out = Vec::new();
-    for (dob, people) in by_dob {
-        let people: Vec<(&(&str, String), &String)> = people.iter().collect();
-        for (i, ((key_a, name_a), shown_a)) in people.iter().enumerate() {
-            for ((key_b, name_b), shown_b) in &people[i + 1..] {
-                if key_a == key_b {
-                    continue;
-                }
-                let score = super::similarity::jaro_winkler(name_a, name_b);
-                if score >= threshold {
-                    // Each pair once, its keys in sorted order.
-                    let ((ka, na), (kb, nb)) = if key_a <= key_b {
-                        ((key_a, shown_a), (key_b, shown_b))
-                    } else {
-                        ((key_b, shown_b), (key_a, shown_a))
-                    };
-                    out.push(PossibleDuplicate {
-                        person_key_a: ka.to_string(),
-                        person_key_b: kb.to_string(),
-                        name_a: (*na).clone(),
-                        name_b: (*nb).clone(),
-                        dob,
-                        score: (score * 1000.0).round() / 1000.0,
-                    });
+
+    /// See [`possible_duplicates`].
+    pub fn possible_duplicates(&self, threshold: f64) -> Vec<PossibleDuplicate> {
+        let mut out = Vec::new();
+        for (&dob, people) in &self.by_dob {
+            let people: Vec<(&(String, String), &String)> = people.iter().collect();
+            for (i, ((key_a, name_a), shown_a)) in people.iter().enumerate() {
+                for ((key_b, name_b), shown_b) in &people[i + 1..] {
+                    if key_a == key_b {
+                        continue;
+                    }
+                    let score = super::similarity::jaro_winkler(name_a, name_b);
+                    if score >= threshold {
+                        // Each pair once, its keys in sorted order.
+                        let ((ka, na), (kb, nb)) = if key_a <= key_b {
+                            ((key_a, shown_a), (key_b, shown_b))
+                        } else {
+                            ((key_b, shown_b), (key_a, shown_a))
+                        };
+                        out.push(PossibleDuplicate {
+                            person_key_a: ka.to_string(),
+                            person_key_b: kb.to_string(),
+                            name_a: (*na).clone(),
+                            name_b: (*nb).clone(),
+                            dob,
+                            score: (score * 1000.0).round() / 1000.0,
+                        });
+                    }
                 }
             }
         }
+        out.sort_by(|a, b| {
+            (&a.person_key_a, &a.person_key_b).cmp(&(&b.person_key_a, &b.person_key_b))
+        });
+        out.dedup_by(|a, b| a.person_key_a == b.person_key_a && a.person_key_b == b.person_key_b);
+        out
     }
-    out.sort_by(|a, b| (&a.person_key_a, &a.person_key_b).cmp(&(&b.person_key_a, &b.person_key_b)));
-    out.dedup_by(|a, b| a.person_key_a == b.person_key_a && a.person_key_b == b.person_key_b);
-    out
 }
 
 /// `(person_key, match_basis)` of a booking.

@@ -6,7 +6,7 @@
 //! Nothing here names a person.
 
 use crate::audit::frame::{f64s, i64s};
-use crate::audit::Audit;
+use crate::audit::{Audit, Hold};
 use crate::calendar::local_date;
 use crate::config::Pipeline;
 use crate::county::Reconciled;
@@ -113,40 +113,57 @@ pub struct CountyReport {
     pub rejected: u64,
 }
 
+/// The report's figures of a county's hold rows, gathered a hold at a time
+/// (a county's holds are read back in batches: `audit::kept`).
+#[derive(Default)]
+pub struct HoldFigures {
+    lengths: BTreeMap<Option<String>, [u64; LENGTH_BINS.len()]>,
+    limits: BTreeMap<(String, i32), (u64, u64)>,
+    hold_minutes: BTreeMap<i32, Vec<i64>>,
+    flagged_people: BTreeSet<String>,
+}
+
+impl HoldFigures {
+    pub fn add(&mut self, p: &Pipeline, h: &Hold) {
+        if h.flagged && !self.flagged_people.contains(h.person_key.as_str()) {
+            self.flagged_people.insert(h.person_key.clone());
+        }
+        let (Some(minutes), Some(start)) = (h.hold_minutes, h.hold_start) else {
+            return;
+        };
+        debug_assert!(matches!(h.status, Status::Closed | Status::Open));
+        let year = local_date(start, &p.tz).year();
+        self.lengths
+            .entry(h.form.map(|f| f.to_string()))
+            .or_insert([0; LENGTH_BINS.len()])[length_bin(minutes)] += 1;
+        self.hold_minutes.entry(year).or_default().push(minutes);
+        if let (Some(form), Some(over)) = (h.form, h.over_limit) {
+            let e = self.limits.entry((form.to_string(), year)).or_default();
+            e.0 += u64::from(over);
+            e.1 += 1;
+        }
+    }
+}
+
 impl CountyReport {
     /// Gathers the county's figures; `summary` is the frame written to
-    /// `summary/`, so the report shows the same numbers.
+    /// `summary/`, so the report shows the same numbers, and `holds` its
+    /// hold rows' figures.
     pub fn collect(
         p: &Pipeline,
         audit: &Audit,
         summary: &DataFrame,
+        holds: HoldFigures,
         members: &[Member],
         files: &[Reconciled],
         rejected: u64,
     ) -> PolarsResult<CountyReport> {
-        let mut lengths: BTreeMap<Option<String>, [u64; LENGTH_BINS.len()]> = BTreeMap::new();
-        let mut limits: BTreeMap<(String, i32), (u64, u64)> = BTreeMap::new();
-        let mut hold_minutes: BTreeMap<i32, Vec<i64>> = BTreeMap::new();
-        let mut flagged_people = BTreeSet::new();
-        for h in &audit.holds {
-            if h.flagged {
-                flagged_people.insert(h.person_key.as_str());
-            }
-            let (Some(minutes), Some(start)) = (h.hold_minutes, h.hold_start) else {
-                continue;
-            };
-            debug_assert!(matches!(h.status, Status::Closed | Status::Open));
-            let year = local_date(start, &p.tz).year();
-            lengths
-                .entry(h.form.map(|f| f.to_string()))
-                .or_insert([0; LENGTH_BINS.len()])[length_bin(minutes)] += 1;
-            hold_minutes.entry(year).or_default().push(minutes);
-            if let (Some(form), Some(over)) = (h.form, h.over_limit) {
-                let e = limits.entry((form.to_string(), year)).or_default();
-                e.0 += u64::from(over);
-                e.1 += 1;
-            }
-        }
+        let HoldFigures {
+            lengths,
+            limits,
+            mut hold_minutes,
+            flagged_people,
+        } = holds;
         for v in hold_minutes.values_mut() {
             v.sort_unstable();
         }

@@ -23,7 +23,7 @@ use rust_xlsxwriter::{Worksheet, XlsxError};
 use std::path::Path;
 
 pub use book::{Book, Cell, TableSheets, EXCEL_MAX_ROWS};
-pub use sheets::{flagged_columns, flagged_rows, member_columns, member_row, summary_rows};
+pub use sheets::{flagged_columns, flagged_rows, member_columns, member_row, SummaryYears};
 
 use book::cols;
 use sheets::{rejects_columns, small_rows, summary_columns};
@@ -33,7 +33,7 @@ pub struct CountyPart<'a> {
     pub pipeline: &'a crate::config::Pipeline,
     /// `as_of` of the audit (UTC microseconds).
     pub as_of: i64,
-    /// Its rows of the Summary sheet ([`summary_rows`]).
+    /// Its rows of the Summary sheet ([`SummaryYears::rows`]).
     pub summary: Vec<Vec<Cell>>,
     /// Rejects as (table, file, reason, rows).
     pub rejects: Vec<(String, String, String, u64)>,

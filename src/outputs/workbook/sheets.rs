@@ -20,7 +20,7 @@ fn days_to_date(days: Option<i32>) -> Cell {
     days.map_or(Cell::Empty, |d| Cell::Date(crate::model::date_from_days(d)))
 }
 
-/// The Summary sheet's columns, in the order of [`summary_rows`]' cells.
+/// The Summary sheet's columns, in the order of [`SummaryYears::rows`]' cells.
 pub(super) fn summary_columns() -> Vec<(String, f64)> {
     cols(&[
         ("County", 16.0),
@@ -35,27 +35,28 @@ pub(super) fn summary_columns() -> Vec<(String, f64)> {
     ])
 }
 
+#[derive(Default)]
+struct Year {
+    bookings: u64,
+    holds: u64,
+    flagged: u64,
+    persons: std::collections::BTreeSet<String>,
+    over_limit: u64,
+    warrant_unknown: u64,
+    hours: f64,
+}
+
 /// A county's rows of the Summary sheet: per local year, bookings from the
 /// monthly counts and holds from the holds table (by the year of
-/// hold_start).
-pub fn summary_rows(p: &crate::config::Pipeline, a: &crate::audit::Audit) -> Vec<Vec<Cell>> {
-    use std::collections::{BTreeMap, BTreeSet};
-    #[derive(Default)]
-    struct Year {
-        bookings: u64,
-        holds: u64,
-        flagged: u64,
-        persons: BTreeSet<String>,
-        over_limit: u64,
-        warrant_unknown: u64,
-        hours: f64,
-    }
-    let mut years: BTreeMap<i32, Year> = BTreeMap::new();
-    for ((y, _), m) in &a.months {
-        years.entry(*y).or_default().bookings += m.bookings;
-    }
-    for h in &a.holds {
-        let y = years.entry(h.year).or_default();
+/// hold_start), gathered a hold at a time.
+#[derive(Default)]
+pub struct SummaryYears {
+    years: std::collections::BTreeMap<i32, Year>,
+}
+
+impl SummaryYears {
+    pub fn add(&mut self, p: &crate::config::Pipeline, h: &crate::audit::Hold) {
+        let y = self.years.entry(h.year).or_default();
         y.holds += 1;
         y.over_limit += u64::from(h.over_limit == Some(true));
         y.warrant_unknown += u64::from(
@@ -69,6 +70,21 @@ pub fn summary_rows(p: &crate::config::Pipeline, a: &crate::audit::Audit) -> Vec
             y.hours += h.hold_minutes.unwrap_or(0) as f64 / 60.0;
         }
     }
+
+    /// The rows, with the bookings of the audit's monthly counts.
+    pub fn rows(self, p: &crate::config::Pipeline, a: &crate::audit::Audit) -> Vec<Vec<Cell>> {
+        let mut years = self.years;
+        for ((y, _), m) in &a.months {
+            years.entry(*y).or_default().bookings += m.bookings;
+        }
+        summary_cells(p, years)
+    }
+}
+
+fn summary_cells(
+    p: &crate::config::Pipeline,
+    years: std::collections::BTreeMap<i32, Year>,
+) -> Vec<Vec<Cell>> {
     years
         .range(p.rules.since.year()..)
         .map(|(year, y)| {
