@@ -177,42 +177,39 @@ impl<'a> Members<'a> {
         }
     }
 
-    /// The members, by person key.
-    pub fn finish(self) -> Vec<Member> {
+    /// The members, by person key, made one at a time.
+    pub fn finish(self) -> impl Iterator<Item = Member> + 'a {
         let p = self.p;
-        self.by_person
-            .into_iter()
-            .map(|(key, person)| {
-                let days = person.days;
-                let mut ids: Vec<&str> = person.ids.iter().map(String::as_str).collect();
-                ids.sort_unstable();
-                ids.dedup();
-                Member {
-                    county: p.slug.clone(),
-                    county_name: p.county.clone(),
-                    person_key: key,
-                    booking_ids: ids.join(";"),
-                    person_id: person.person_id,
-                    last_name: person.last_name,
-                    first_name: person.first_name,
-                    dob: person.dob,
-                    flagged_holds: person.holds,
-                    first_hold_start: person.first.0.unwrap_or(0),
-                    last_hold_start: person.latest.0.unwrap_or(0),
-                    hold_hours_total: person.minutes as f64 / 60.0,
-                    days_held: days,
-                    damages_estimate: (p.rules.per_day * days as f64).min(p.rules.cap),
-                    match_basis: person.match_basis.to_string(),
-                    subclasses: p
-                        .class
-                        .subclasses
-                        .iter()
-                        .zip(person.subclasses)
-                        .map(|(sc, any)| (sc.name.clone(), any))
-                        .collect(),
-                }
-            })
-            .collect()
+        self.by_person.into_iter().map(|(key, person)| {
+            let days = person.days;
+            let mut ids: Vec<&str> = person.ids.iter().map(String::as_str).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            Member {
+                county: p.slug.clone(),
+                county_name: p.county.clone(),
+                person_key: key,
+                booking_ids: ids.join(";"),
+                person_id: person.person_id,
+                last_name: person.last_name,
+                first_name: person.first_name,
+                dob: person.dob,
+                flagged_holds: person.holds,
+                first_hold_start: person.first.0.unwrap_or(0),
+                last_hold_start: person.latest.0.unwrap_or(0),
+                hold_hours_total: person.minutes as f64 / 60.0,
+                days_held: days,
+                damages_estimate: (p.rules.per_day * days as f64).min(p.rules.cap),
+                match_basis: person.match_basis.to_string(),
+                subclasses: p
+                    .class
+                    .subclasses
+                    .iter()
+                    .zip(person.subclasses)
+                    .map(|(sc, any)| (sc.name.clone(), any))
+                    .collect(),
+            }
+        })
     }
 }
 
@@ -565,7 +562,7 @@ lodged_at = "BOOKED"
             for h in &holds {
                 members.add(h);
             }
-            let got = members.finish();
+            let got: Vec<Member> = members.finish().collect();
             let want = reference(&p, &holds);
             assert!(want.len() > 20, "seed {seed}: {} members", want.len());
             assert_eq!(got, want, "seed {seed}");

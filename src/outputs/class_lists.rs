@@ -40,7 +40,8 @@ pub fn long_sheets(
         pending.insert(index, (m, f));
         while let Some((m, f)) = pending.remove(&next) {
             crate::progress::step("workbook", || -> anyhow::Result<()> {
-                for member in super::spill::read_members(&m).map_err(spill(&m))? {
+                for member in super::spill::members_of(&m).map_err(spill(&m))? {
+                    let member = member.map_err(spill(&m))?;
                     let row = workbook::member_row(&member, subclasses, tz, &opts.privacy);
                     book.push_row(&mut members, &row)?;
                 }

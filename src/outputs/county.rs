@@ -172,7 +172,12 @@ pub fn write_county(
     )?);
     drop(df);
 
-    let members = members.finish();
+    // The members go straight to their spill file; the report keeps
+    // their totals.
+    let members_path = spill.join(format!("spill{n:04}.members.csv"));
+    let mut totals = super::report::MemberTotals::default();
+    super::spill::write_members(&members_path, members.finish().inspect(|m| totals.add(m)))
+        .map_err(spill_err(&members_path))?;
     let report = if opts.report {
         Some(
             super::report::CountyReport::collect(
@@ -180,7 +185,7 @@ pub fn write_county(
                 &c.audit,
                 &summary,
                 figures,
-                &members,
+                &totals,
                 &c.files,
                 c.rejects.height() as u64,
             )
@@ -190,13 +195,11 @@ pub fn write_county(
         None
     };
     drop(summary);
-    let members_path = spill.join(format!("spill{n:04}.members.csv"));
-    super::spill::write_members(&members_path, &members).map_err(spill_err(&members_path))?;
     Ok(Done {
         reject_counts: reject_counts(&c.rejects).map_err(polars_at(out))?,
         rejected: c.rejects.height() as u64,
         over_limit: over_reject_rate(&c),
-        members_count: members.len(),
+        members_count: totals.count(),
         members: members_path,
         flagged_rows: flagged_path,
         holds: c.audit.holds.len(),

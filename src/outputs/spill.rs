@@ -57,9 +57,13 @@ fn opt_num<T: std::str::FromStr>(s: &str) -> Result<Option<T>> {
     }
 }
 
-pub fn write_members(path: &Path, members: &[Member]) -> Result<()> {
+pub fn write_members<M: std::borrow::Borrow<Member>>(
+    path: &Path,
+    members: impl IntoIterator<Item = M>,
+) -> Result<()> {
     let mut w = writer(path)?;
     for m in members {
+        let m = m.borrow();
         let mut rec = vec![
             m.county.clone(),
             m.county_name.clone(),
@@ -88,8 +92,12 @@ pub fn write_members(path: &Path, members: &[Member]) -> Result<()> {
 }
 
 pub fn read_members(path: &Path) -> Result<Vec<Member>> {
-    let mut out = Vec::new();
-    for rec in reader(path)?.records() {
+    members_of(path)?.collect()
+}
+
+/// The members written by [`write_members`], one at a time, in order.
+pub fn members_of(path: &Path) -> Result<impl Iterator<Item = Result<Member>>> {
+    Ok(reader(path)?.into_records().map(|rec| {
         let rec = rec?;
         let f = |i: usize| rec.get(i).ok_or_else(|| bad("short member row"));
         let mut subclasses = Vec::new();
@@ -98,7 +106,7 @@ pub fn read_members(path: &Path) -> Result<Vec<Member>> {
             subclasses.push((f(i)?.to_string(), f(i + 1)? == "t"));
             i += 2;
         }
-        out.push(Member {
+        Ok(Member {
             county: f(0)?.to_string(),
             county_name: f(1)?.to_string(),
             person_key: f(2)?.to_string(),
@@ -115,9 +123,8 @@ pub fn read_members(path: &Path) -> Result<Vec<Member>> {
             booking_ids: f(13)?.to_string(),
             match_basis: f(14)?.to_string(),
             subclasses,
-        });
-    }
-    Ok(out)
+        })
+    }))
 }
 
 /// Writes workbook rows; returns how many.

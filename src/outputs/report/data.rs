@@ -113,6 +113,27 @@ pub struct CountyReport {
     pub rejected: u64,
 }
 
+/// The report's totals of a county's class members, gathered as they are
+/// written.
+#[derive(Default)]
+pub struct MemberTotals {
+    pub days_held: i64,
+    /// Each member's estimate, in the list's order (summed in that order).
+    pub damages: Vec<f64>,
+}
+
+impl MemberTotals {
+    pub fn add(&mut self, m: &Member) {
+        self.days_held += m.days_held;
+        self.damages.push(m.damages_estimate);
+    }
+
+    /// How many members.
+    pub fn count(&self) -> usize {
+        self.damages.len()
+    }
+}
+
 /// The report's figures of a county's hold rows, gathered a hold at a time
 /// (a county's holds are read back in batches: `audit::kept`).
 #[derive(Default)]
@@ -154,7 +175,7 @@ impl CountyReport {
         audit: &Audit,
         summary: &DataFrame,
         holds: HoldFigures,
-        members: &[Member],
+        members: &MemberTotals,
         files: &[Reconciled],
         rejected: u64,
     ) -> PolarsResult<CountyReport> {
@@ -184,9 +205,9 @@ impl CountyReport {
             hold_minutes,
             baseline: audit.baseline.clone(),
             flagged_people: flagged_people.len() as u64,
-            members: members.len() as u64,
-            days_held: members.iter().map(|m| m.days_held).sum(),
-            damages: members.iter().map(|m| m.damages_estimate).sum(),
+            members: members.count() as u64,
+            days_held: members.days_held,
+            damages: members.damages.iter().sum(),
             files: files
                 .iter()
                 .map(|f| FileRow {

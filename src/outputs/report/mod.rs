@@ -13,7 +13,7 @@ mod data;
 mod page;
 mod svg;
 
-pub use data::{CountyReport, HoldFigures};
+pub use data::{CountyReport, HoldFigures, MemberTotals};
 
 use super::{io_err, OutputError, Written};
 use std::path::Path;
