@@ -102,8 +102,8 @@ impl Holds {
         self.for_each_batch(BATCH, |batch| batch.iter().try_for_each(&mut f))
     }
 
-    /// Every hold row, in memory (for `check` and tests, over small
-    /// exports).
+    /// Every hold row, in memory (tests compare them whole).
+    #[cfg(test)]
     pub fn to_vec(&self) -> std::io::Result<Vec<Hold>> {
         let mut out = Vec::with_capacity(self.len);
         self.for_each_batch(BATCH, |b| {
