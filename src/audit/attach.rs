@@ -18,19 +18,14 @@ use crate::ingest::{Reject, SOURCE_FILE, SOURCE_LINE, SOURCE_ROW};
 use crate::model::Table;
 use polars::prelude::*;
 
-/// The joined bookings of one part of a county (see `partition`) and the
-/// engine to read them with.
-pub struct Part<'a> {
-    pub joined: &'a LazyFrame,
-    pub engine: Engine,
-}
-
 /// Returns the attached detainers of each part (collected: a small table,
-/// with their booking's `booking_id`), and the rejects. `engine` reads
-/// `detainers`.
+/// with their booking's `booking_id`), and the rejects. `parts` are the
+/// joined bookings of each part of the county (see `partition`), read with
+/// `part_engine`; `engine` reads `detainers`.
 pub fn attach(
     detainers: LazyFrame,
-    parts: &[Part],
+    parts: &[LazyFrame],
+    part_engine: Engine,
     as_of: i64,
     engine: Engine,
 ) -> PolarsResult<(Vec<DataFrame>, Vec<Reject>)> {
@@ -60,8 +55,8 @@ pub fn attach(
     for (part, by_booking) in parts.iter().zip(by_booking) {
         let orphans = super::staged::rows_without_id(
             by_booking.clone().lazy(),
-            &projection(part.joined),
-            part.engine,
+            &projection(part),
+            part_engine,
         )?;
         rejects.extend(rejects_of(
             &orphans,
@@ -97,7 +92,7 @@ pub fn attach(
     if !persons.is_empty() {
         for part in parts {
             windows.push(
-                projection(part.joined)
+                projection(part)
                     .filter(super::staged::is_among("person_id", persons.clone()))
                     .select([
                         col("person_id"),
@@ -105,7 +100,7 @@ pub fn attach(
                         col("booked_at").alias("b_booked_at"),
                         col("released_at").alias("b_released_at"),
                     ])
-                    .collect_with_engine(part.engine)?
+                    .collect_with_engine(part_engine)?
                     .unwrap_single(),
             );
         }

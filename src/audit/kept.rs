@@ -126,6 +126,11 @@ impl Drop for Holds {
     }
 }
 
+/// An I/O error on a work file, naming it.
+fn at(path: &Path) -> impl Fn(std::io::Error) -> std::io::Error + '_ {
+    move |e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+}
+
 fn config() -> bincode::config::Configuration {
     bincode::config::standard()
 }
@@ -164,16 +169,14 @@ impl Spill {
         let path = self
             .dir
             .join(format!("{}.holds{:03}.bin", self.tag, self.files.len()));
-        let with_path =
-            |e: std::io::Error| std::io::Error::new(e.kind(), format!("{}: {e}", path.display()));
         let mut w =
-            BufWriter::with_capacity(1 << 16, std::fs::File::create(&path).map_err(with_path)?);
+            BufWriter::with_capacity(1 << 16, std::fs::File::create(&path).map_err(at(&path))?);
         for h in &holds {
             bincode::serde::encode_into_std_write(h, &mut w, config())
                 .map_err(encode_error)
-                .map_err(with_path)?;
+                .map_err(at(&path))?;
         }
-        w.flush().map_err(with_path)?;
+        w.flush().map_err(at(&path))?;
         self.len += holds.len();
         self.detainer_rows += detainer_rows(&holds);
         self.files.push((path, holds.len()));
@@ -226,8 +229,7 @@ impl Merge {
             heap: BinaryHeap::with_capacity(files.len()),
         };
         for (path, rows) in files {
-            let file = std::fs::File::open(path)
-                .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+            let file = std::fs::File::open(path).map_err(at(path))?;
             m.readers
                 .push((BufReader::with_capacity(1 << 16, file), *rows, path.clone()));
         }

@@ -189,15 +189,8 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
         ),
     };
 
-    let attach_parts: Vec<attach::Part> = joined
-        .iter()
-        .map(|j| attach::Part {
-            joined: j,
-            engine: part_engine,
-        })
-        .collect();
     let (attached, mut r) = step("rules: attach", || {
-        attach::attach(detainers, &attach_parts, as_of, detainer_engine)
+        attach::attach(detainers, &joined, part_engine, as_of, detainer_engine)
     })?;
     rejects.append(&mut r);
 

@@ -67,7 +67,6 @@ pub fn class_files(
     tz: &chrono_tz::Tz,
     opts: &Options,
 ) -> anyhow::Result<Vec<Written>> {
-    use polars::prelude::*;
     let mut written = Vec::new();
     let parquet_rel = "class_members.parquet";
     let parquet_path = partial.join(parquet_rel);
@@ -96,9 +95,7 @@ pub fn class_files(
         path: parquet_path.clone(),
         source,
     };
-    let mut parquet = ParquetWriter::new(&mut file)
-        .with_compression(ParquetCompression::Zstd(None))
-        .with_row_group_size(Some(128 * 1024))
+    let mut parquet = super::parquet_writer(&mut file)
         .batched(&schema)
         .map_err(parquet_err)?;
     let mut rows = 0u64;
