@@ -6,8 +6,10 @@
 
 use super::county::Done;
 use super::publish::private;
+use super::row_groups::{row_group_plan, ParquetRows};
 use super::Options;
-use super::{class, polars_at, OutputError, Written};
+use super::{class, polars_at, OutputError, Written, PARQUET_ROW_GROUP};
+use crate::audit::kept::BATCH;
 use std::path::{Path, PathBuf};
 
 /// The workbook's Class members and Flagged holds sheets, filled county by
@@ -69,7 +71,6 @@ pub fn class_files(
 ) -> anyhow::Result<Vec<Written>> {
     let mut written = Vec::new();
     let parquet_rel = "class_members.parquet";
-    let parquet_path = partial.join(parquet_rel);
     let csv_rel = "class_members.csv";
     let csv_path = partial.join(csv_rel);
     let csv_err = |e: csv::Error| OutputError::Io {
@@ -83,43 +84,43 @@ pub fn class_files(
         opts.excel_csv,
     )
     .map_err(csv_err)?;
-    let schema = class::members_frame(&[], subclasses, tz.name(), &opts.privacy)
-        .map_err(polars_at(out))?
-        .schema()
-        .as_ref()
-        .clone();
-    let file = std::fs::File::create(&parquet_path).map_err(super::io_err(&parquet_path))?;
-    // Buffered: see `super::write_parquet`.
-    let mut file = std::io::BufWriter::with_capacity(1 << 16, file);
-    let parquet_err = |source| OutputError::Polars {
-        path: parquet_path.clone(),
-        source,
-    };
-    let mut parquet = super::parquet_writer(&mut file)
-        .batched(&schema)
-        .map_err(parquet_err)?;
-    let mut rows = 0u64;
+    // A county's members are read back from its spill a batch at a time, so
+    // that the largest county is never held whole: in the Parquet file a
+    // county's members are the row groups `write_parquet` would cut of them
+    // alone (one group below twice `PARQUET_ROW_GROUP` members).
+    let plan = counties
+        .iter()
+        .flat_map(|c| row_group_plan(c.members_count, PARQUET_ROW_GROUP))
+        .collect();
+    let mut parquet = ParquetRows::with_plan(partial, parquet_rel, plan)?;
+    // The columns, for a run without members.
+    parquet.push(
+        class::members_frame(&[], subclasses, tz.name(), &opts.privacy).map_err(polars_at(out))?,
+    )?;
+    let mut batch = Vec::with_capacity(BATCH);
     for c in counties {
-        let members = super::spill::read_members(&c.members).map_err(|e| OutputError::Io {
+        let spill_err = |e: csv::Error| OutputError::Io {
             path: c.members.clone(),
             source: std::io::Error::other(e),
-        })?;
-        if members.is_empty() {
-            continue;
+        };
+        let mut members = super::spill::members_of(&c.members)
+            .map_err(spill_err)?
+            .peekable();
+        while members.peek().is_some() {
+            batch.clear();
+            for m in members.by_ref().take(BATCH) {
+                batch.push(m.map_err(spill_err)?);
+            }
+            parquet.push(
+                class::members_frame(&batch, subclasses, tz.name(), &opts.privacy)
+                    .map_err(polars_at(out))?,
+            )?;
+            csv.write(&batch, tz, &opts.privacy).map_err(csv_err)?;
         }
-        let df = class::members_frame(&members, subclasses, tz.name(), &opts.privacy)
-            .map_err(polars_at(out))?;
-        parquet.write_batch(&df).map_err(parquet_err)?;
-        csv.write(&members, tz, &opts.privacy).map_err(csv_err)?;
-        rows += members.len() as u64;
     }
-    parquet.finish().map_err(parquet_err)?;
-    std::io::Write::flush(&mut file).map_err(super::io_err(&parquet_path))?;
-    drop(file);
-    written.push(private(
-        super::finish(partial, parquet_rel, rows)?,
-        partial,
-    )?);
+    let parquet = parquet.finish()?;
+    let rows = parquet.rows;
+    written.push(private(parquet, partial)?);
     let mut df = class::duplicates_frame(duplicates, &opts.privacy).map_err(polars_at(out))?;
     written.push(private(
         super::write_parquet(partial, "possible_duplicates.parquet", &mut df)?,

@@ -1,6 +1,6 @@
 //! A Parquet output written a row group at a time from frames of any size,
 //! for outputs whose rows are read back in batches (a county's hold rows,
-//! `audit::kept`) rather than held whole.
+//! `audit::kept`; the class members, `spill`) rather than held whole.
 //!
 //! The row groups are those [`super::write_parquet`] makes of the whole
 //! frame: polars' writer cuts a frame into row groups by its height alone
@@ -67,8 +67,15 @@ pub struct ParquetRows {
 }
 
 impl ParquetRows {
-    /// Creates `rel` under `root` for `rows` rows in all.
+    /// Creates `rel` under `root` for `rows` rows in all, in the row groups
+    /// `write_parquet` would cut them in.
     pub fn create(root: &Path, rel: &str, rows: usize) -> Result<ParquetRows, OutputError> {
+        ParquetRows::with_plan(root, rel, row_group_plan(rows, PARQUET_ROW_GROUP))
+    }
+
+    /// Creates `rel` under `root` for row groups of these heights, in order.
+    pub fn with_plan(root: &Path, rel: &str, plan: Vec<usize>) -> Result<ParquetRows, OutputError> {
+        let rows = plan.iter().sum();
         let path = root.join(rel);
         if let Some(dir) = Path::new(rel).parent() {
             publish::dirs_under(root, dir)?;
@@ -83,7 +90,7 @@ impl ParquetRows {
             )))),
             path,
             writer: None,
-            plan: row_group_plan(rows, PARQUET_ROW_GROUP).into(),
+            plan: plan.into(),
             planned: rows,
             pending: None,
             rows: 0,
@@ -281,6 +288,73 @@ mod tests {
         };
         let (a, b) = (read("a.parquet"), read("b.parquet"));
         assert!(a.equals_missing(&whole) && b.equals_missing(&whole));
+    }
+
+    /// The class members' file: one batch written per county, as it was
+    /// written from each county's members held whole, is the same file as
+    /// the counties' plans given in frames of any size, while no county
+    /// reaches two row groups; a county that does is cut as `write_parquet`
+    /// would cut it alone.
+    #[test]
+    fn a_plan_per_county_gives_the_file_of_one_batch_per_county() {
+        let dir = tempfile::tempdir().unwrap();
+        let g = PARQUET_ROW_GROUP;
+        let all = frame(3 * g + 500).drop("l").unwrap();
+        let counties = |sizes: &[usize]| {
+            let mut at = 0;
+            sizes
+                .iter()
+                .map(|&n| {
+                    at += n;
+                    all.slice((at - n) as i64, n)
+                })
+                .collect::<Vec<_>>()
+        };
+        let streamed = |counties: &[DataFrame], frames: usize| {
+            let plan = counties
+                .iter()
+                .flat_map(|c| row_group_plan(c.height(), g))
+                .collect();
+            let mut w = ParquetRows::with_plan(dir.path(), "s.parquet", plan).unwrap();
+            w.push(all.slice(0, 0)).unwrap();
+            for c in counties {
+                let mut at = 0;
+                while at < c.height() {
+                    let take = frames.min(c.height() - at);
+                    w.push(c.slice(at as i64, take)).unwrap();
+                    at += take;
+                }
+            }
+            w.finish().unwrap();
+            std::fs::read(dir.path().join("s.parquet")).unwrap()
+        };
+
+        let small = counties(&[7, g + 3, 0, 2 * g - 1]);
+        let file = std::fs::File::create(dir.path().join("o.parquet")).unwrap();
+        let mut old = super::super::parquet_writer(file)
+            .batched(all.schema())
+            .unwrap();
+        for c in small.iter().filter(|c| c.height() > 0) {
+            old.write_batch(c).unwrap();
+        }
+        old.finish().unwrap();
+        let old = std::fs::read(dir.path().join("o.parquet")).unwrap();
+        assert!(old == streamed(&small, 16_384));
+        assert!(old == streamed(&small, 1_000));
+
+        // A county of 2g + 200 members: two groups of g + 100.
+        let big = counties(&[300, 2 * g + 200]);
+        let bytes = streamed(&big, 16_384);
+        let read = ParquetReader::new(std::io::Cursor::new(bytes.clone()))
+            .finish()
+            .unwrap();
+        assert!(read.equals_missing(&all.slice(0, 2 * g + 500)));
+        let meta = ParquetReader::new(std::io::Cursor::new(bytes))
+            .get_metadata()
+            .unwrap()
+            .clone();
+        let heights: Vec<usize> = meta.row_groups.iter().map(|r| r.num_rows()).collect();
+        assert_eq!(heights, [300, g + 100, g + 100]);
     }
 
     #[test]
