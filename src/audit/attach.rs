@@ -40,15 +40,19 @@ pub fn attach(
     // The detainers given by booking id (a small table), each in the part
     // of its booking, split by whether their booking is among the usable
     // ones.
-    let by_booking = detainers
-        .clone()
-        .filter(col("booking_id").is_not_null())
-        .collect_with_engine(engine)?
-        .unwrap_single();
-    let by_booking = if parts.len() == 1 {
-        vec![by_booking]
-    } else {
-        crate::ingest::split_frame(&by_booking, parts.len())?
+    // The whole table is dropped once split: a county's detainers are not
+    // held twice.
+    let by_booking = {
+        let all = detainers
+            .clone()
+            .filter(col("booking_id").is_not_null())
+            .collect_with_engine(engine)?
+            .unwrap_single();
+        if parts.len() == 1 {
+            vec![all]
+        } else {
+            crate::ingest::split_frame(&all, parts.len())?
+        }
     };
     let mut rejects = Vec::new();
     let mut attached = Vec::with_capacity(parts.len());

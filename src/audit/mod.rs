@@ -194,24 +194,30 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
     })?;
     rejects.append(&mut r);
 
-    let mut latencies = Vec::with_capacity(parts.len());
+    let mut latencies = baseline::Latencies::default();
     let mut months: BTreeMap<(i32, u32), MonthCounts> = BTreeMap::new();
     // A county's hold rows are kept until its outputs are written: a
     // county in parts writes each part's to a work file (see `kept`).
     let mut spill = (parts.len() > 1).then(|| kept::Spill::new(&scratch.dir, &scratch.tag));
     let mut whole = Vec::new();
     let mut dropped_bookings = Vec::new();
+    // Each part's attached detainers are dropped once its holds are built.
     for (((part, joined), attached), (bookings, releases)) in
-        parts.iter().zip(&joined).zip(&attached).zip(cleaned)
+        parts.iter().zip(&joined).zip(attached).zip(cleaned)
     {
         let attached_ids = attached
             .clone()
             .lazy()
             .select([col("booking_id")])
             .unique(None, UniqueKeepStrategy::First);
-        latencies.push(step("rules: baseline", || {
-            baseline::latencies(joined, attached_ids.clone(), p.tz, part_engine)
-        })?);
+        step("rules: baseline", || {
+            latencies.add(&baseline::latencies(
+                joined,
+                attached_ids.clone(),
+                p.tz,
+                part_engine,
+            )?)
+        })?;
         // The bookings with a detainer, materialized: see the module docs.
         let cases = step("rules: cases", || {
             join::cases(
@@ -242,7 +248,7 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
             charge_evidence(part, &from_charges, part_engine)
         })?;
         let built = step("rules: holds", || {
-            build_holds(p, &cases, attached, as_of, &doubts, &charge_rows)
+            build_holds(p, &cases, &attached, as_of, &doubts, &charge_rows)
         })?;
         rejects.extend(built.rejects);
         match &mut spill {
@@ -254,7 +260,7 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
         }
         dropped_bookings.extend(built.dropped_bookings);
     }
-    let baseline = step("rules: baseline", || baseline::baseline(latencies))?;
+    let baseline = step("rules: baseline", || latencies.baseline());
     // A booking rejected as implausible is not counted as a booking either
     // (it is in the rejects, not among the rows used).
     for month in dropped_bookings {
