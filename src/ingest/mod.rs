@@ -234,6 +234,9 @@ pub fn stage_file(
         .lock()
         .map(|h| h.clone().finalize())
         .unwrap_or_default());
+    // Kept until the county's rejects are read again: without the room
+    // its doubling left (up to as much again).
+    offsets.shrink_to_fit();
     let offsets = (offsets.len() as u64 == rows_in).then(|| Arc::new(offsets));
     let read_back = ReadBack {
         fingerprint: before,

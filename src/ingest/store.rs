@@ -221,8 +221,28 @@ impl StagedSink {
     }
 }
 
-/// Writer of a staged file: Arrow IPC, uncompressed.
-type StagedWriter = polars::io::ipc::BatchedWriter<std::fs::File>;
+/// Writer of a staged file: Arrow IPC, uncompressed, written as polars'
+/// IPC writer writes it (the same file), except that the buffer a batch is
+/// encoded in is given back after each batch. polars' writer keeps it for
+/// the next batch, as large as the largest so far; a large county staged
+/// into parts keeps a writer open per part and table of each file being
+/// read, and those buffers added up to a third of the heap's peak on Los
+/// Angeles (bench/README.md).
+struct StagedWriter(polars_arrow::io::ipc::write::FileWriter<std::fs::File>);
+
+impl StagedWriter {
+    fn write_batch(&mut self, df: &DataFrame) -> PolarsResult<()> {
+        for batch in df.iter_chunks(CompatLevel::newest(), true) {
+            self.0.write(&batch, None)?;
+        }
+        drop(self.0.get_scratches());
+        Ok(())
+    }
+
+    fn finish(&mut self) -> PolarsResult<()> {
+        self.0.finish()
+    }
+}
 
 fn batched_writer(path: &Path, schema: &Schema) -> Result<StagedWriter, IngestError> {
     let file = std::fs::File::create(path).map_err(|source| IngestError::Io {
@@ -235,13 +255,17 @@ fn batched_writer(path: &Path, schema: &Schema) -> Result<StagedWriter, IngestEr
     // it saved.
     let arrow = schema.to_arrow(CompatLevel::newest());
     let fields = polars_arrow::io::ipc::write::default_ipc_fields(arrow.iter_values());
-    IpcWriter::new(file)
-        .with_compression(None)
-        .batched(schema, fields)
-        .map_err(|source| IngestError::Stage {
-            path: path.to_path_buf(),
-            source,
-        })
+    let mut writer = polars_arrow::io::ipc::write::FileWriter::new(
+        file,
+        Arc::new(arrow),
+        Some(fields),
+        polars_arrow::io::ipc::write::WriteOptions { compression: None },
+    );
+    writer.start().map_err(|source| IngestError::Stage {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(StagedWriter(writer))
 }
 
 /// A lazy scan of a staged (Arrow IPC) file: one this run wrote, in its
