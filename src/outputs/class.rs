@@ -8,10 +8,11 @@
 use crate::audit::Hold;
 use crate::config::{Pipeline, Subclass, SubclassValue};
 use polars::prelude::*;
-use std::collections::BTreeMap;
+use std::path::Path;
 
 use super::datetime_column;
 use super::privacy::{dob_column, Privacy};
+use super::runs::Runs;
 
 /// One class member, before it becomes a row.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,6 +93,7 @@ pub fn days_held(h: &Hold) -> i64 {
 }
 
 /// One person's class holds so far: what their member row needs.
+#[derive(serde::Serialize, serde::Deserialize)]
 struct Person {
     holds: i64,
     /// The booking ids of the holds, as they came.
@@ -112,47 +114,86 @@ struct Person {
     subclasses: Vec<bool>,
 }
 
+impl Person {
+    /// `later`'s holds added after this person's, as [`Members::add`] adds
+    /// them one at a time: the first hold is replaced only by an earlier
+    /// key, the latest (and the person fields with it) by a key as late or
+    /// later.
+    fn absorb(&mut self, later: Person) {
+        let shift = self.ids.len();
+        let key = |p: &Person, at: (Option<i64>, usize)| (at.0, p.ids[at.1].clone());
+        if key(&later, later.first) < key(self, self.first) {
+            self.first = (later.first.0, later.first.1 + shift);
+        }
+        if key(&later, later.latest) >= key(self, self.latest) {
+            self.latest = (later.latest.0, later.latest.1 + shift);
+            self.person_id = later.person_id;
+            self.last_name = later.last_name;
+            self.first_name = later.first_name;
+            self.dob = later.dob;
+            self.match_basis = later.match_basis;
+        }
+        self.ids.extend(later.ids);
+        self.holds += later.holds;
+        self.minutes += later.minutes;
+        self.days += later.days;
+        for (any, later) in self.subclasses.iter_mut().zip(later.subclasses) {
+            *any |= later;
+        }
+    }
+}
+
+/// Persons a county keeps in memory before it writes them to a work file
+/// (`super::runs`): a few tens of MB, so that a county of hundreds of
+/// thousands of members is gathered in bounded memory.
+pub const PERSONS_IN_MEMORY: usize = 64 * 1024;
+
 /// The class members of a county, gathered a hold at a time (a county's
 /// holds are read back in batches: `audit::kept`): what is kept is one
-/// entry per person, not their holds.
+/// entry per person, not their holds, at most [`PERSONS_IN_MEMORY`] of them
+/// in memory (see `super::runs`).
 pub struct Members<'a> {
     p: &'a Pipeline,
-    by_person: BTreeMap<String, Person>,
+    by_person: Runs<String, Person>,
 }
 
 impl<'a> Members<'a> {
-    pub fn new(p: &'a Pipeline) -> Members<'a> {
+    /// Members of `p`'s county, with work files named `{tag}.members…` in
+    /// `dir`.
+    pub fn new(p: &'a Pipeline, dir: &Path, tag: &str) -> Members<'a> {
+        Members::with_limit(p, dir, tag, PERSONS_IN_MEMORY)
+    }
+
+    fn with_limit(p: &'a Pipeline, dir: &Path, tag: &str, limit: usize) -> Members<'a> {
         Members {
             p,
-            by_person: BTreeMap::new(),
+            by_person: Runs::new(dir, &format!("{tag}.members"), limit),
         }
     }
 
-    pub fn add(&mut self, h: &Hold) {
+    pub fn add(&mut self, h: &Hold) -> std::io::Result<()> {
         let p = self.p;
         if !in_class(p, h) {
-            return;
+            return Ok(());
         }
-        let person = match self.by_person.get_mut(h.person_key.as_str()) {
-            Some(person) => person,
-            None => self
-                .by_person
-                .entry(h.person_key.clone())
-                .or_insert(Person {
-                    holds: 0,
-                    ids: Vec::new(),
-                    first: (h.hold_start, 0),
-                    latest: (h.hold_start, 0),
-                    person_id: None,
-                    last_name: None,
-                    first_name: None,
-                    dob: None,
-                    match_basis: h.match_basis,
-                    minutes: 0,
-                    days: 0,
-                    subclasses: vec![false; p.class.subclasses.len()],
-                }),
-        };
+        let person = self.by_person.entry(
+            h.person_key.as_str(),
+            || h.person_key.clone(),
+            || Person {
+                holds: 0,
+                ids: Vec::new(),
+                first: (h.hold_start, 0),
+                latest: (h.hold_start, 0),
+                person_id: None,
+                last_name: None,
+                first_name: None,
+                dob: None,
+                match_basis: h.match_basis,
+                minutes: 0,
+                days: 0,
+                subclasses: vec![false; p.class.subclasses.len()],
+            },
+        )?;
         let i = person.ids.len();
         person.ids.push(h.booking_id.clone());
         let key = (h.hold_start, h.booking_id.as_str());
@@ -175,41 +216,48 @@ impl<'a> Members<'a> {
         for (any, sc) in person.subclasses.iter_mut().zip(&p.class.subclasses) {
             *any |= in_subclass(sc, h);
         }
+        Ok(())
     }
 
     /// The members, by person key, made one at a time.
-    pub fn finish(self) -> impl Iterator<Item = Member> + 'a {
+    pub fn finish(self) -> std::io::Result<impl Iterator<Item = std::io::Result<Member>> + 'a> {
         let p = self.p;
-        self.by_person.into_iter().map(|(key, person)| {
-            let days = person.days;
-            let mut ids: Vec<&str> = person.ids.iter().map(String::as_str).collect();
-            ids.sort_unstable();
-            ids.dedup();
-            Member {
-                county: p.slug.clone(),
-                county_name: p.county.clone(),
-                person_key: key,
-                booking_ids: ids.join(";"),
-                person_id: person.person_id,
-                last_name: person.last_name,
-                first_name: person.first_name,
-                dob: person.dob,
-                flagged_holds: person.holds,
-                first_hold_start: person.first.0.unwrap_or(0),
-                last_hold_start: person.latest.0.unwrap_or(0),
-                hold_hours_total: person.minutes as f64 / 60.0,
-                days_held: days,
-                damages_estimate: (p.rules.per_day * days as f64).min(p.rules.cap),
-                match_basis: person.match_basis.to_string(),
-                subclasses: p
-                    .class
-                    .subclasses
-                    .iter()
-                    .zip(person.subclasses)
-                    .map(|(sc, any)| (sc.name.clone(), any))
-                    .collect(),
-            }
-        })
+        Ok(self
+            .by_person
+            .finish(Person::absorb)?
+            .map(move |entry| entry.map(|(key, person)| member(p, key, person))))
+    }
+}
+
+/// The member row of a person.
+fn member(p: &Pipeline, key: String, person: Person) -> Member {
+    let days = person.days;
+    let mut ids: Vec<&str> = person.ids.iter().map(String::as_str).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Member {
+        county: p.slug.clone(),
+        county_name: p.county.clone(),
+        person_key: key,
+        booking_ids: ids.join(";"),
+        person_id: person.person_id,
+        last_name: person.last_name,
+        first_name: person.first_name,
+        dob: person.dob,
+        flagged_holds: person.holds,
+        first_hold_start: person.first.0.unwrap_or(0),
+        last_hold_start: person.latest.0.unwrap_or(0),
+        hold_hours_total: person.minutes as f64 / 60.0,
+        days_held: days,
+        damages_estimate: (p.rules.per_day * days as f64).min(p.rules.cap),
+        match_basis: person.match_basis.to_string(),
+        subclasses: p
+            .class
+            .subclasses
+            .iter()
+            .zip(person.subclasses)
+            .map(|(sc, any)| (sc.name.clone(), any))
+            .collect(),
     }
 }
 
@@ -428,36 +476,64 @@ pub fn duplicates_frame(
 /// gathered a hold at a time.
 pub struct Duplicates<'a> {
     p: &'a Pipeline,
-    persons: crate::rules::person::Persons,
+    /// (birth date, person key, name key) -> the name as shown (the last
+    /// seen), at most [`PERSONS_IN_MEMORY`] in memory (see `super::runs`).
+    seen: Runs<(i32, String, String), String>,
 }
 
 impl<'a> Duplicates<'a> {
-    pub fn new(p: &'a Pipeline) -> Duplicates<'a> {
+    /// Persons of `p`'s county, with work files named `{tag}.persons…` in
+    /// `dir`.
+    pub fn new(p: &'a Pipeline, dir: &Path, tag: &str) -> Duplicates<'a> {
+        Duplicates::with_limit(p, dir, tag, PERSONS_IN_MEMORY)
+    }
+
+    fn with_limit(p: &'a Pipeline, dir: &Path, tag: &str, limit: usize) -> Duplicates<'a> {
         Duplicates {
             p,
-            persons: Default::default(),
+            seen: Runs::new(dir, &format!("{tag}.persons"), limit),
         }
     }
 
-    pub fn add(&mut self, h: &Hold) {
+    pub fn add(&mut self, h: &Hold) -> std::io::Result<()> {
+        use crate::rules::person::{name_key, shown_name};
         if let (Some(last_name), Some(first_name), Some(dob)) =
             (h.last_name.as_deref(), h.first_name.as_deref(), h.dob)
         {
-            self.persons.add(&crate::rules::person::Seen {
-                person_key: &h.person_key,
-                last_name,
-                first_name,
-                dob,
-            });
+            let key = (dob, h.person_key.clone(), name_key(last_name, first_name));
+            *self.seen.entry(&key, || key.clone(), String::new)? =
+                shown_name(last_name, first_name);
         }
+        Ok(())
     }
 
-    pub fn finish(self) -> Vec<(String, crate::rules::person::PossibleDuplicate)> {
-        self.persons
-            .possible_duplicates(self.p.rules.name_similarity)
-            .into_iter()
-            .map(|d| (self.p.slug.clone(), d))
-            .collect()
+    /// The possible duplicates, compared a birth date at a time.
+    pub fn finish(self) -> std::io::Result<Vec<(String, crate::rules::person::PossibleDuplicate)>> {
+        use crate::rules::person::{pairs_of_one_birth_date, sort_pairs};
+        let threshold = self.p.rules.name_similarity;
+        let mut out = Vec::new();
+        let mut dob = None;
+        let mut people: Vec<((String, String), String)> = Vec::new();
+        let mut compare = |dob: i32, people: &mut Vec<((String, String), String)>| {
+            let refs: Vec<(&(String, String), &String)> =
+                people.iter().map(|(k, s)| (k, s)).collect();
+            pairs_of_one_birth_date(dob, &refs, threshold, &mut out);
+            people.clear();
+        };
+        // The last one seen of an entry is the shown name kept.
+        for entry in self.seen.finish(|earlier, later| *earlier = later)? {
+            let ((d, key, name), shown) = entry?;
+            if dob.is_some_and(|o| o != d) {
+                compare(dob.expect("some"), &mut people);
+            }
+            dob = Some(d);
+            people.push(((key, name), shown));
+        }
+        if let Some(d) = dob {
+            compare(d, &mut people);
+        }
+        sort_pairs(&mut out);
+        Ok(out.into_iter().map(|d| (self.p.slug.clone(), d)).collect())
     }
 }
 
@@ -465,6 +541,7 @@ impl<'a> Duplicates<'a> {
 mod tests {
     use super::*;
     use crate::audit::kept::sample::{hold, Rng};
+    use std::collections::BTreeMap;
 
     /// A pipeline with two subclasses and a minimum hold length.
     fn pipeline(dir: &std::path::Path) -> Pipeline {
@@ -549,6 +626,68 @@ lodged_at = "BOOKED"
             .collect()
     }
 
+    /// The possible duplicates gathered a hold at a time, in memory or
+    /// through run files, are those of the rule's own function over every
+    /// person seen.
+    #[test]
+    fn duplicates_through_run_files_are_those_of_every_person_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = pipeline(dir.path());
+        for seed in 1..=10u64 {
+            let r = Rng::new(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            // Few birth dates and names, so that most persons share a
+            // birth date with others, some with close names.
+            let holds: Vec<Hold> = (0..300)
+                .map(|i| {
+                    let mut h = hold(&r, i, 60);
+                    h.dob = h.dob.map(|d| d % 5);
+                    // Names swapped now and then: one name key, two shown
+                    // names, the last seen kept.
+                    if i % 7 == 0 {
+                        std::mem::swap(&mut h.last_name, &mut h.first_name);
+                    }
+                    h
+                })
+                .collect();
+            let seen: Vec<crate::rules::person::Seen> = holds
+                .iter()
+                .filter_map(|h| {
+                    Some(crate::rules::person::Seen {
+                        person_key: &h.person_key,
+                        last_name: h.last_name.as_deref()?,
+                        first_name: h.first_name.as_deref()?,
+                        dob: h.dob?,
+                    })
+                })
+                .collect();
+            let want: Vec<(String, crate::rules::person::PossibleDuplicate)> =
+                crate::rules::person::possible_duplicates(&seen, p.rules.name_similarity)
+                    .into_iter()
+                    .map(|d| (p.slug.clone(), d))
+                    .collect();
+            assert!(want.len() > 5, "seed {seed}: {} pairs", want.len());
+            for limit in [usize::MAX, 1, 4, 13] {
+                let mut d = Duplicates::with_limit(&p, dir.path(), "t", limit);
+                for h in &holds {
+                    d.add(h).unwrap();
+                }
+                assert_eq!(d.finish().unwrap(), want, "seed {seed}, {limit} a run");
+            }
+        }
+        assert_eq!(
+            std::fs::read_dir(dir.path())
+                .unwrap()
+                .filter(|e| e
+                    .as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .contains("persons"))
+                .count(),
+            0
+        );
+    }
+
     #[test]
     fn members_gathered_a_hold_at_a_time_are_those_of_all_holds_at_once() {
         let dir = tempfile::tempdir().unwrap();
@@ -558,14 +697,33 @@ lodged_at = "BOOKED"
             // Few persons, so that most have several holds, some tied on
             // hold_start, some without one.
             let holds: Vec<Hold> = (0..400).map(|i| hold(&r, i, 40)).collect();
-            let mut members = Members::new(&p);
-            for h in &holds {
-                members.add(h);
-            }
-            let got: Vec<Member> = members.finish().collect();
             let want = reference(&p, &holds);
             assert!(want.len() > 20, "seed {seed}: {} members", want.len());
-            assert_eq!(got, want, "seed {seed}");
+            // In memory, and through run files of 1, 3 and 7 persons (a
+            // person's entries then in several runs, combined).
+            for limit in [usize::MAX, 1, 3, 7] {
+                let mut members = Members::with_limit(&p, dir.path(), "t", limit);
+                for h in &holds {
+                    members.add(h).unwrap();
+                }
+                let got: Vec<Member> = members
+                    .finish()
+                    .unwrap()
+                    .collect::<std::io::Result<_>>()
+                    .unwrap();
+                assert_eq!(got, want, "seed {seed}, {limit} persons a run");
+            }
+            let left = std::fs::read_dir(dir.path())
+                .unwrap()
+                .filter(|e| {
+                    e.as_ref()
+                        .unwrap()
+                        .file_name()
+                        .to_string_lossy()
+                        .contains("members")
+                })
+                .count();
+            assert_eq!(left, 0, "run files removed");
         }
     }
 }

@@ -127,15 +127,17 @@ pub fn write_county(
         super::spill::CellWriter::create(&flagged_path).map_err(spill_err(&flagged_path))?;
     let mut months = HoldMonths::default();
     let mut years = super::workbook::SummaryYears::default();
-    let mut members = class::Members::new(p);
-    let mut duplicates = class::Duplicates::new(p);
+    let mut members = class::Members::new(p, spill, &format!("spill{n:04}"));
+    let mut duplicates = class::Duplicates::new(p, spill, &format!("spill{n:04}"));
     let mut figures = super::report::HoldFigures::default();
+    let mut flagged_persons = super::summary::FlaggedPersons::new(spill, &format!("spill{n:04}"));
     holds.for_each_batch(crate::audit::kept::BATCH, |batch| -> anyhow::Result<()> {
         for h in batch {
             months.add(p, h);
             years.add(p, h);
-            members.add(h);
-            duplicates.add(h);
+            members.add(h)?;
+            duplicates.add(h)?;
+            flagged_persons.add(h)?;
             if opts.report {
                 figures.add(p, h);
             }
@@ -153,7 +155,10 @@ pub fn write_county(
     let flagged = flagged_out.finish().map_err(spill_err(&flagged_path))?;
 
     let mut written = Vec::new();
-    let mut summary = months.frame(p, &c.audit).map_err(polars_at(out))?;
+    let flagged_counts = flagged_persons.finish()?;
+    let mut summary = months
+        .frame(p, &c.audit, &flagged_counts)
+        .map_err(polars_at(out))?;
     written.push(super::write_parquet(
         partial,
         &format!("summary/county={slug}/part-0.parquet"),
@@ -176,8 +181,16 @@ pub fn write_county(
     // their totals.
     let members_path = spill.join(format!("spill{n:04}.members.csv"));
     let mut totals = super::report::MemberTotals::default();
-    super::spill::write_members(&members_path, members.finish().inspect(|m| totals.add(m)))
-        .map_err(spill_err(&members_path))?;
+    let mut failed = None;
+    let gathered = members.finish()?.map_while(|m| {
+        m.map_err(|e| failed = Some(e))
+            .ok()
+            .inspect(|m| totals.add(m))
+    });
+    super::spill::write_members(&members_path, gathered).map_err(spill_err(&members_path))?;
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
     let report = if opts.report {
         Some(
             super::report::CountyReport::collect(
@@ -185,6 +198,7 @@ pub fn write_county(
                 &c.audit,
                 &summary,
                 figures,
+                flagged_counts.persons,
                 &totals,
                 &c.files,
                 c.rejects.height() as u64,
@@ -204,8 +218,8 @@ pub fn write_county(
         flagged_rows: flagged_path,
         holds: c.audit.holds.len(),
         flagged: flagged as usize,
-        duplicates: duplicates.finish(),
-        summary_rows: years.rows(p, &c.audit),
+        duplicates: duplicates.finish()?,
+        summary_rows: years.rows(p, &c.audit, &flagged_counts),
         report,
         written,
         as_of: c.audit.as_of,

@@ -17,6 +17,7 @@ pub mod privacy;
 pub mod publish;
 pub mod report;
 pub mod row_groups;
+pub mod runs;
 pub mod space;
 pub mod spill;
 pub mod summary;

@@ -109,11 +109,7 @@ pub struct Persons {
 
 impl Persons {
     pub fn add(&mut self, s: &Seen) {
-        let shown = format!(
-            "{}, {}",
-            normalize_name(s.last_name),
-            normalize_name(s.first_name)
-        );
+        let shown = shown_name(s.last_name, s.first_name);
         self.by_dob.entry(s.dob).or_default().insert(
             (
                 s.person_key.to_string(),
@@ -128,37 +124,60 @@ impl Persons {
         let mut out = Vec::new();
         for (&dob, people) in &self.by_dob {
             let people: Vec<(&(String, String), &String)> = people.iter().collect();
-            for (i, ((key_a, name_a), shown_a)) in people.iter().enumerate() {
-                for ((key_b, name_b), shown_b) in &people[i + 1..] {
-                    if key_a == key_b {
-                        continue;
-                    }
-                    let score = super::similarity::jaro_winkler(name_a, name_b);
-                    if score >= threshold {
-                        // Each pair once, its keys in sorted order.
-                        let ((ka, na), (kb, nb)) = if key_a <= key_b {
-                            ((key_a, shown_a), (key_b, shown_b))
-                        } else {
-                            ((key_b, shown_b), (key_a, shown_a))
-                        };
-                        out.push(PossibleDuplicate {
-                            person_key_a: ka.to_string(),
-                            person_key_b: kb.to_string(),
-                            name_a: (*na).clone(),
-                            name_b: (*nb).clone(),
-                            dob,
-                            score: (score * 1000.0).round() / 1000.0,
-                        });
-                    }
-                }
-            }
+            pairs_of_one_birth_date(dob, &people, threshold, &mut out);
         }
-        out.sort_by(|a, b| {
-            (&a.person_key_a, &a.person_key_b).cmp(&(&b.person_key_a, &b.person_key_b))
-        });
-        out.dedup_by(|a, b| a.person_key_a == b.person_key_a && a.person_key_b == b.person_key_b);
+        sort_pairs(&mut out);
         out
     }
+}
+
+/// The shown name of a person seen, as [`Persons`] keeps it.
+pub fn shown_name(last_name: &str, first_name: &str) -> String {
+    format!(
+        "{}, {}",
+        normalize_name(last_name),
+        normalize_name(first_name)
+    )
+}
+
+/// The pairs among the persons seen with birth date `dob`, each as
+/// ((person key, name key), shown name), in that order: added to `out`.
+pub fn pairs_of_one_birth_date(
+    dob: i32,
+    people: &[(&(String, String), &String)],
+    threshold: f64,
+    out: &mut Vec<PossibleDuplicate>,
+) {
+    for (i, ((key_a, name_a), shown_a)) in people.iter().enumerate() {
+        for ((key_b, name_b), shown_b) in &people[i + 1..] {
+            if key_a == key_b {
+                continue;
+            }
+            let score = super::similarity::jaro_winkler(name_a, name_b);
+            if score >= threshold {
+                // Each pair once, its keys in sorted order.
+                let ((ka, na), (kb, nb)) = if key_a <= key_b {
+                    ((key_a, shown_a), (key_b, shown_b))
+                } else {
+                    ((key_b, shown_b), (key_a, shown_a))
+                };
+                out.push(PossibleDuplicate {
+                    person_key_a: ka.to_string(),
+                    person_key_b: kb.to_string(),
+                    name_a: (*na).clone(),
+                    name_b: (*nb).clone(),
+                    dob,
+                    score: (score * 1000.0).round() / 1000.0,
+                });
+            }
+        }
+    }
+}
+
+/// The pairs of all birth dates by their keys, each pair of keys once.
+pub fn sort_pairs(out: &mut Vec<PossibleDuplicate>) {
+    out.sort_by(|a, b| (&a.person_key_a, &a.person_key_b).cmp(&(&b.person_key_a, &b.person_key_b)));
+    out.dedup_by(|a, b| a.person_key_a == b.person_key_a && a.person_key_b == b.person_key_b);
 }
 
 /// `(person_key, match_basis)` of a booking.

@@ -14,7 +14,7 @@ use crate::model::Status;
 use crate::outputs::class::Member;
 use chrono::Datelike;
 use polars::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// The hold-length bins of the report's histogram, in hours: each bin runs
 /// up to its bound (the last has none). They roughly double, a log scale;
@@ -141,14 +141,10 @@ pub struct HoldFigures {
     lengths: BTreeMap<Option<String>, [u64; LENGTH_BINS.len()]>,
     limits: BTreeMap<(String, i32), (u64, u64)>,
     hold_minutes: BTreeMap<i32, Vec<i64>>,
-    flagged_people: BTreeSet<String>,
 }
 
 impl HoldFigures {
     pub fn add(&mut self, p: &Pipeline, h: &Hold) {
-        if h.flagged && !self.flagged_people.contains(h.person_key.as_str()) {
-            self.flagged_people.insert(h.person_key.clone());
-        }
         let (Some(minutes), Some(start)) = (h.hold_minutes, h.hold_start) else {
             return;
         };
@@ -168,13 +164,16 @@ impl HoldFigures {
 
 impl CountyReport {
     /// Gathers the county's figures; `summary` is the frame written to
-    /// `summary/`, so the report shows the same numbers, and `holds` its
-    /// hold rows' figures.
+    /// `summary/`, so the report shows the same numbers, `holds` its
+    /// hold rows' figures and `flagged_people` the persons with a flagged
+    /// hold.
+    #[allow(clippy::too_many_arguments)]
     pub fn collect(
         p: &Pipeline,
         audit: &Audit,
         summary: &DataFrame,
         holds: HoldFigures,
+        flagged_people: u64,
         members: &MemberTotals,
         files: &[Reconciled],
         rejected: u64,
@@ -183,7 +182,6 @@ impl CountyReport {
             lengths,
             limits,
             mut hold_minutes,
-            flagged_people,
         } = holds;
         for v in hold_minutes.values_mut() {
             v.sort_unstable();
@@ -204,7 +202,7 @@ impl CountyReport {
             limits,
             hold_minutes,
             baseline: audit.baseline.clone(),
-            flagged_people: flagged_people.len() as u64,
+            flagged_people,
             members: members.count() as u64,
             days_held: members.days_held,
             damages: members.damages.iter().sum(),

@@ -40,7 +40,6 @@ struct Year {
     bookings: u64,
     holds: u64,
     flagged: u64,
-    persons: std::collections::BTreeSet<String>,
     over_limit: u64,
     warrant_unknown: u64,
     hours: f64,
@@ -66,24 +65,30 @@ impl SummaryYears {
         );
         if h.flagged {
             y.flagged += 1;
-            y.persons.insert(h.person_key.clone());
             y.hours += h.hold_minutes.unwrap_or(0) as f64 / 60.0;
         }
     }
 
-    /// The rows, with the bookings of the audit's monthly counts.
-    pub fn rows(self, p: &crate::config::Pipeline, a: &crate::audit::Audit) -> Vec<Vec<Cell>> {
+    /// The rows, with the bookings of the audit's monthly counts and the
+    /// distinct persons flagged.
+    pub fn rows(
+        self,
+        p: &crate::config::Pipeline,
+        a: &crate::audit::Audit,
+        flagged: &crate::outputs::summary::FlaggedCounts,
+    ) -> Vec<Vec<Cell>> {
         let mut years = self.years;
         for ((y, _), m) in &a.months {
             years.entry(*y).or_default().bookings += m.bookings;
         }
-        summary_cells(p, years)
+        summary_cells(p, years, flagged)
     }
 }
 
 fn summary_cells(
     p: &crate::config::Pipeline,
     years: std::collections::BTreeMap<i32, Year>,
+    flagged: &crate::outputs::summary::FlaggedCounts,
 ) -> Vec<Vec<Cell>> {
     years
         .range(p.rules.since.year()..)
@@ -94,7 +99,7 @@ fn summary_cells(
                 Cell::Number(y.bookings as f64),
                 Cell::Number(y.holds as f64),
                 Cell::Number(y.flagged as f64),
-                Cell::Number(y.persons.len() as f64),
+                Cell::Number(flagged.years.get(year).copied().unwrap_or(0) as f64),
                 Cell::Number(y.over_limit as f64),
                 Cell::Number(y.warrant_unknown as f64),
                 Cell::Number((y.hours * 100.0).round() / 100.0),

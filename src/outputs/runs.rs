@@ -1,0 +1,280 @@
+//! Entries gathered by key in bounded memory, for what a county's outputs
+//! gather per person as its holds go by (the class members, the persons
+//! compared for possible duplicates).
+//!
+//! What it does: entries are kept in a sorted map until there are `limit`
+//! of them; then the map is written, in key order, to a run file in the
+//! work folder and emptied. At the end the runs are merged by key, and the
+//! entries of one key in several runs are combined in the order the runs
+//! were written, which is the order the holds came in.
+//!
+//! Why: a county's holds come in row order, not by person, so what is
+//! gathered per person grows with the county (hundreds of thousands of
+//! persons in the largest). Sorted runs bound it, and a county of fewer
+//! persons than `limit` writes no file and is merged from memory.
+
+use serde::{de::DeserializeOwned, Serialize};
+use std::borrow::Borrow;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+use std::io::{BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// Entries by key, at most `limit` of them in memory.
+pub struct Runs<K, V> {
+    map: BTreeMap<K, V>,
+    files: Files,
+    dir: PathBuf,
+    name: String,
+    limit: usize,
+}
+
+/// The entries of [`Runs::finish`], in key order.
+pub type Entries<K, V> = Box<dyn Iterator<Item = std::io::Result<(K, V)>>>;
+
+/// Run files, removed when dropped.
+struct Files(Vec<(PathBuf, usize)>);
+
+impl Drop for Files {
+    fn drop(&mut self) {
+        for (path, _) in &self.0 {
+            // The work folder is removed at the end of the run anyway; this
+            // frees the disk as soon as the county is written.
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// An I/O error on a run file, naming it.
+fn at(path: &Path) -> impl Fn(std::io::Error) -> std::io::Error + '_ {
+    move |e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+}
+
+impl<K, V> Runs<K, V>
+where
+    K: Ord + Serialize + DeserializeOwned,
+    V: Serialize + DeserializeOwned,
+{
+    /// Run files are named `{name}NNN.bin` in `dir`.
+    pub fn new(dir: &Path, name: &str, limit: usize) -> Runs<K, V> {
+        Runs {
+            map: BTreeMap::new(),
+            files: Files(Vec::new()),
+            dir: dir.to_path_buf(),
+            name: name.to_string(),
+            limit: limit.max(1),
+        }
+    }
+
+    /// The entry of `key`; a new one is `make()`, after the entries in
+    /// memory are written to a run if there are `limit` of them.
+    pub fn entry<Q>(
+        &mut self,
+        key: &Q,
+        to_key: impl FnOnce() -> K,
+        make: impl FnOnce() -> V,
+    ) -> std::io::Result<&mut V>
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        // Looked up twice: the borrow checker does not let a `get_mut`
+        // that found nothing be followed by an insert.
+        if !self.map.contains_key(key) {
+            if self.map.len() >= self.limit {
+                self.write_run()?;
+            }
+            return Ok(self.map.entry(to_key()).or_insert_with(make));
+        }
+        Ok(self.map.get_mut(key).expect("just found"))
+    }
+
+    /// Writes the entries in memory, in key order, to a run file.
+    fn write_run(&mut self) -> std::io::Result<()> {
+        let path = self
+            .dir
+            .join(format!("{}{:03}.bin", self.name, self.files.0.len()));
+        let entries = std::mem::take(&mut self.map);
+        // Listed before it is written, so that it is removed whatever
+        // happens next.
+        self.files.0.push((path.clone(), entries.len()));
+        let file = std::fs::File::create(&path).map_err(at(&path))?;
+        let mut w = BufWriter::with_capacity(1 << 16, file);
+        for entry in &entries {
+            bincode::serde::encode_into_std_write(entry, &mut w, bincode::config::standard())
+                .map_err(|e| match e {
+                    bincode::error::EncodeError::Io { inner, .. } => inner,
+                    e => std::io::Error::other(e.to_string()),
+                })
+                .map_err(at(&path))?;
+        }
+        w.flush().map_err(at(&path))
+    }
+
+    /// Every entry, in key order, one at a time; `combine(earlier, later)`
+    /// folds the entries of one key from several runs, in the order they
+    /// were gathered.
+    pub fn finish(mut self, combine: fn(&mut V, V)) -> std::io::Result<Entries<K, V>>
+    where
+        K: 'static,
+        V: 'static,
+    {
+        if self.files.0.is_empty() {
+            return Ok(Box::new(std::mem::take(&mut self.map).into_iter().map(Ok)));
+        }
+        if !self.map.is_empty() {
+            self.write_run()?;
+        }
+        let files = Files(std::mem::take(&mut self.files.0));
+        Ok(Box::new(Merge::open(files, combine)?))
+    }
+}
+
+/// The runs merged by key.
+struct Merge<K, V> {
+    readers: Vec<(BufReader<std::fs::File>, usize)>,
+    /// The next key of each run, smallest (then earliest run) first.
+    heap: BinaryHeap<Reverse<(K, usize)>>,
+    heads: Vec<Option<V>>,
+    combine: fn(&mut V, V),
+    files: Files,
+}
+
+impl<K: Ord + DeserializeOwned, V: DeserializeOwned> Merge<K, V> {
+    fn open(files: Files, combine: fn(&mut V, V)) -> std::io::Result<Merge<K, V>> {
+        let mut m = Merge {
+            readers: Vec::with_capacity(files.0.len()),
+            heap: BinaryHeap::with_capacity(files.0.len()),
+            heads: Vec::with_capacity(files.0.len()),
+            combine,
+            files,
+        };
+        for (path, count) in &m.files.0 {
+            let file = std::fs::File::open(path).map_err(at(path))?;
+            m.readers
+                .push((BufReader::with_capacity(1 << 16, file), *count));
+            m.heads.push(None);
+        }
+        for run in 0..m.readers.len() {
+            m.advance(run)?;
+        }
+        Ok(m)
+    }
+
+    /// Reads run `run`'s next entry, if it has one.
+    fn advance(&mut self, run: usize) -> std::io::Result<()> {
+        let (reader, left) = &mut self.readers[run];
+        if *left == 0 {
+            return Ok(());
+        }
+        *left -= 1;
+        let (key, value): (K, V) =
+            bincode::serde::decode_from_std_read(reader, bincode::config::standard()).map_err(
+                |e| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!("{}: work file damaged: {e}", self.files.0[run].0.display()),
+                    )
+                },
+            )?;
+        self.heads[run] = Some(value);
+        self.heap.push(Reverse((key, run)));
+        Ok(())
+    }
+
+    fn next_entry(&mut self) -> std::io::Result<Option<(K, V)>> {
+        let Some(Reverse((key, run))) = self.heap.pop() else {
+            return Ok(None);
+        };
+        let mut value = self.heads[run].take().expect("read with its key");
+        self.advance(run)?;
+        while self
+            .heap
+            .peek()
+            .is_some_and(|Reverse((next, _))| *next == key)
+        {
+            let Some(Reverse((_, later))) = self.heap.pop() else {
+                break;
+            };
+            (self.combine)(
+                &mut value,
+                self.heads[later].take().expect("read with its key"),
+            );
+            self.advance(later)?;
+        }
+        Ok(Some((key, value)))
+    }
+}
+
+impl<K: Ord + DeserializeOwned, V: DeserializeOwned> Iterator for Merge<K, V> {
+    type Item = std::io::Result<(K, V)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_entry().transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Entries gathered through runs of any size are those gathered in
+    /// memory: each key once, in order, its values combined in the order
+    /// they came.
+    #[test]
+    fn runs_of_any_size_give_the_entries_gathered_in_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let keys: Vec<u32> = (0..2_000)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                (state % 300) as u32
+            })
+            .collect();
+        // Each key's values in the order they came: what `combine` must
+        // keep when it appends a later run's to an earlier one's.
+        let gather = |limit: usize| {
+            let mut runs: Runs<u32, Vec<usize>> = Runs::new(dir.path(), "t", limit);
+            for (i, k) in keys.iter().enumerate() {
+                runs.entry(k, || *k, Vec::new).unwrap().push(i);
+            }
+            runs.finish(|a, b| a.extend(b))
+                .unwrap()
+                .collect::<std::io::Result<Vec<_>>>()
+                .unwrap()
+        };
+        let want: Vec<(u32, Vec<usize>)> = {
+            let mut m: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+            for (i, k) in keys.iter().enumerate() {
+                m.entry(*k).or_default().push(i);
+            }
+            m.into_iter().collect()
+        };
+        for limit in [usize::MAX, 1, 7, 64, 299] {
+            assert_eq!(gather(limit), want, "{limit} entries a run");
+        }
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "files removed"
+        );
+    }
+
+    #[test]
+    fn a_damaged_run_file_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut runs: Runs<String, u64> = Runs::new(dir.path(), "d", 2);
+        for k in ["a", "b", "c", "d"] {
+            *runs.entry(k, || k.to_string(), || 0).unwrap() += 1;
+        }
+        let first = dir.path().join("d000.bin");
+        std::fs::write(&first, [0xFF]).unwrap();
+        let err = match runs.finish(|a, b| *a += b) {
+            Err(e) => e,
+            Ok(mut it) => it.find_map(Result::err).expect("an error"),
+        };
+        assert!(err.to_string().contains("d000.bin"), "{err}");
+    }
+}
