@@ -12,7 +12,7 @@
 //! is never touched.
 
 use std::fs::File;
-use std::io::Write as _;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The work folders' names start with this; the process id follows.
@@ -154,6 +154,42 @@ fn same_file(file: &File, path: &Path) -> bool {
         let _ = (file, path);
         true
     }
+}
+
+/// An I/O error on a file in the work folder, naming it.
+pub fn at(path: &Path) -> impl Fn(std::io::Error) -> std::io::Error + '_ {
+    move |e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+}
+
+/// Writes `value` to the work file `path` through `w`, as bincode through
+/// its serde derive: the records that wait in the work folder until a
+/// county's outputs are written (`audit::kept`, `outputs::runs`).
+pub fn write_record<T: serde::Serialize>(
+    w: &mut impl Write,
+    value: &T,
+    path: &Path,
+) -> std::io::Result<()> {
+    bincode::serde::encode_into_std_write(value, w, bincode::config::standard())
+        .map(|_| ())
+        .map_err(|e| match e {
+            bincode::error::EncodeError::Io { inner, .. } => inner,
+            e => std::io::Error::other(e.to_string()),
+        })
+        .map_err(at(path))
+}
+
+/// Reads the next record [`write_record`] wrote to the work file `path`;
+/// one that cannot be read is an error naming the file as damaged.
+pub fn read_record<T: serde::de::DeserializeOwned>(
+    r: &mut impl std::io::Read,
+    path: &Path,
+) -> std::io::Result<T> {
+    bincode::serde::decode_from_std_read(r, bincode::config::standard()).map_err(|e| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("{}: work file damaged: {e}", path.display()),
+        )
+    })
 }
 
 #[cfg(test)]

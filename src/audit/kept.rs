@@ -6,14 +6,14 @@
 //! done, and the outputs read them back through a merge of those files in
 //! the same order, a batch at a time: what is in memory at once is a batch
 //! and one row per part, however large the county. (Kept in memory, the
-//! hold rows were what grew most with the largest county: about 1.4 KB a
-//! hold, bench/README.md.)
+//! hold rows were what grew most with the largest county: bench/README.md.)
 //!
 //! Every output reads the hold rows in one order, that of `row_order`, so
 //! that they are the same byte for byte however many parts the county was
 //! audited in.
 
 use super::holds::{row_order, Hold};
+use crate::workdir::{at, read_record, write_record};
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::io::{BufReader, BufWriter, Write};
@@ -126,22 +126,6 @@ impl Drop for Holds {
     }
 }
 
-/// An I/O error on a work file, naming it.
-fn at(path: &Path) -> impl Fn(std::io::Error) -> std::io::Error + '_ {
-    move |e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))
-}
-
-fn config() -> bincode::config::Configuration {
-    bincode::config::standard()
-}
-
-fn encode_error(e: bincode::error::EncodeError) -> std::io::Error {
-    match e {
-        bincode::error::EncodeError::Io { inner, .. } => inner,
-        e => std::io::Error::other(e.to_string()),
-    }
-}
-
 /// The hold rows of a county audited in parts, written part by part.
 pub struct Spill {
     dir: PathBuf,
@@ -172,9 +156,7 @@ impl Spill {
         let mut w =
             BufWriter::with_capacity(1 << 16, std::fs::File::create(&path).map_err(at(&path))?);
         for h in &holds {
-            bincode::serde::encode_into_std_write(h, &mut w, config())
-                .map_err(encode_error)
-                .map_err(at(&path))?;
+            write_record(&mut w, h, &path)?;
         }
         w.flush().map_err(at(&path))?;
         self.len += holds.len();
@@ -246,12 +228,7 @@ impl Merge {
             return Ok(());
         }
         *left -= 1;
-        let hold: Hold = bincode::serde::decode_from_std_read(reader, config()).map_err(|e| {
-            std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                format!("{}: work file damaged: {e}", path.display()),
-            )
-        })?;
+        let hold: Hold = read_record(reader, path)?;
         self.heap.push(Head { hold, part });
         Ok(())
     }

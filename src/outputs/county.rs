@@ -107,7 +107,9 @@ pub fn write_county(
             source: std::io::Error::other(e),
         }
     };
-    let flagged_path = spill.join(format!("spill{n:04}.flagged.csv"));
+    // This county's files in the work folder are named after it.
+    let tag = format!("spill{n:04}");
+    let flagged_path = spill.join(format!("{tag}.flagged.csv"));
 
     let holds = &c.audit.holds;
     let mut holds_out = ParquetRows::create(
@@ -127,10 +129,10 @@ pub fn write_county(
         super::spill::CellWriter::create(&flagged_path).map_err(spill_err(&flagged_path))?;
     let mut months = HoldMonths::default();
     let mut years = super::workbook::SummaryYears::default();
-    let mut members = class::Members::new(p, spill, &format!("spill{n:04}"));
-    let mut duplicates = class::Duplicates::new(p, spill, &format!("spill{n:04}"));
+    let mut members = class::Members::new(p, spill, &tag);
+    let mut duplicates = class::Duplicates::new(p, spill, &tag);
     let mut figures = super::report::HoldFigures::default();
-    let mut flagged_persons = super::summary::FlaggedPersons::new(spill, &format!("spill{n:04}"));
+    let mut flagged_persons = super::summary::FlaggedPersons::new(spill, &tag);
     holds.for_each_batch(crate::audit::kept::BATCH, |batch| -> anyhow::Result<()> {
         for h in batch {
             months.add(p, h);
@@ -179,7 +181,7 @@ pub fn write_county(
 
     // The members go straight to their spill file; the report keeps
     // their totals.
-    let members_path = spill.join(format!("spill{n:04}.members.csv"));
+    let members_path = spill.join(format!("{tag}.members.csv"));
     let mut totals = super::report::MemberTotals::default();
     let mut failed = None;
     let gathered = members.finish()?.map_while(|m| {

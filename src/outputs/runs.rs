@@ -13,6 +13,7 @@
 //! persons in the largest). Sorted runs bound it, and a county of fewer
 //! persons than `limit` writes no file and is merged from memory.
 
+use crate::workdir::{at, read_record, write_record};
 use serde::{de::DeserializeOwned, Serialize};
 use std::borrow::Borrow;
 use std::cmp::Reverse;
@@ -43,11 +44,6 @@ impl Drop for Files {
             let _ = std::fs::remove_file(path);
         }
     }
-}
-
-/// An I/O error on a run file, naming it.
-fn at(path: &Path) -> impl Fn(std::io::Error) -> std::io::Error + '_ {
-    move |e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))
 }
 
 impl<K, V> Runs<K, V>
@@ -101,12 +97,7 @@ where
         let file = std::fs::File::create(&path).map_err(at(&path))?;
         let mut w = BufWriter::with_capacity(1 << 16, file);
         for entry in &entries {
-            bincode::serde::encode_into_std_write(entry, &mut w, bincode::config::standard())
-                .map_err(|e| match e {
-                    bincode::error::EncodeError::Io { inner, .. } => inner,
-                    e => std::io::Error::other(e.to_string()),
-                })
-                .map_err(at(&path))?;
+            write_record(&mut w, &entry, &path)?;
         }
         w.flush().map_err(at(&path))
     }
@@ -168,15 +159,7 @@ impl<K: Ord + DeserializeOwned, V: DeserializeOwned> Merge<K, V> {
             return Ok(());
         }
         *left -= 1;
-        let (key, value): (K, V) =
-            bincode::serde::decode_from_std_read(reader, bincode::config::standard()).map_err(
-                |e| {
-                    std::io::Error::new(
-                        std::io::ErrorKind::InvalidData,
-                        format!("{}: work file damaged: {e}", self.files.0[run].0.display()),
-                    )
-                },
-            )?;
+        let (key, value): (K, V) = read_record(reader, &self.files.0[run].0)?;
         self.heads[run] = Some(value);
         self.heap.push(Reverse((key, run)));
         Ok(())
