@@ -228,8 +228,8 @@ impl StagedSink {
 /// encoded in is given back after each batch. polars' writer keeps it for
 /// the next batch, as large as the largest so far; a large county staged
 /// into parts keeps a writer open per part and table of each file being
-/// read, and those buffers added up to a third of the heap's peak on Los
-/// Angeles (bench/README.md).
+/// read, and those buffers added up to much of the heap's peak on a large
+/// county (bench/README.md).
 struct StagedWriter(polars_arrow::io::ipc::write::FileWriter<std::fs::File>);
 
 impl StagedWriter {
