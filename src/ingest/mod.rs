@@ -62,7 +62,7 @@ pub use schema::{
     raw_json, reject_schema, rejects_frame, staged_schema, Reject, SOURCE_FILE, SOURCE_LINE,
     SOURCE_ROW,
 };
-pub use staged::{FileStats, ReadBack, Staged};
+pub use staged::{FileStats, ReadBack, RowOffsets, Staged};
 pub use store::{
     scan_staged, MemoryBudget, Reservation, StagedData, StagedSink, STAGE_MEMORY_DEFAULT,
     STAGE_MEMORY_ENV,
@@ -209,13 +209,13 @@ pub fn stage_file(
 
     let mut rows_in = 0u64;
     let mut raw = String::new();
-    let mut offsets = Vec::new();
+    let mut offsets = RowOffsets::new(RowOffsets::EVERY);
     let result: Result<(), IngestError> = (|| {
         while let Some(record) = source.next_record(path)? {
             rows_in += 1;
             observer.rows.row();
             if let Some(o) = record.offset {
-                offsets.push(o);
+                offsets.row(rows_in, o);
             }
             raw.clear();
             for s in &mut stagers {
@@ -237,7 +237,7 @@ pub fn stage_file(
     // Kept until the county's rejects are read again: without the room
     // its doubling left (up to as much again).
     offsets.shrink_to_fit();
-    let offsets = (offsets.len() as u64 == rows_in).then(|| Arc::new(offsets));
+    let offsets = (offsets.rows() == rows_in).then(|| Arc::new(offsets));
     let read_back = ReadBack {
         fingerprint: before,
         copy,

@@ -5,7 +5,7 @@
 
 use super::schema::raw_json;
 use super::unchanged::{self, While};
-use super::{source, IngestError, Staged};
+use super::{source, IngestError, RowOffsets, Staged};
 use crate::config::Input;
 use std::path::Path;
 
@@ -33,13 +33,7 @@ pub fn raw_values(
     let Some(copy) = &staged.read_back.copy else {
         let before = &staged.read_back.fingerprint;
         unchanged::check(path, before, While::ReadingBack)?;
-        let out = read(
-            input,
-            path,
-            path,
-            rows,
-            staged.offsets.as_deref().map(|o| &o[..]),
-        )?;
+        let out = read(input, path, path, rows, staged.offsets.as_deref())?;
         unchanged::check(path, before, While::ReadingBack)?;
         return Ok(out);
     };
@@ -53,18 +47,31 @@ fn read(
     path: &Path,
     from: &Path,
     rows: &std::collections::BTreeSet<i64>,
-    offsets: Option<&[u64]>,
+    offsets: Option<&RowOffsets>,
 ) -> Result<std::collections::HashMap<i64, String>, IngestError> {
     let mut out = std::collections::HashMap::new();
     // A CSV file staged with its row offsets (read in place, so `from` is
-    // `path`): read just those rows.
+    // `path`): each row read from the nearest offset before it, or on from
+    // the row before it when that is nearer (`rows` is in order).
     if let Some(offsets) = offsets {
         let mut header = None;
         let mut records = source::csv::RecordsAt::open(path, input)?;
+        // The row the reader reads next, once it has been placed.
+        let mut next: Option<i64> = None;
         for &row in rows {
-            let Some(&offset) = usize::try_from(row - 1).ok().and_then(|i| offsets.get(i)) else {
+            let Some((start, offset)) = offsets.before(row) else {
                 continue;
             };
+            if !next.is_some_and(|n| start <= n && n <= row) {
+                records.seek(path, offset)?;
+                next = Some(start);
+            }
+            let mut at = next.unwrap_or(start);
+            while at < row {
+                records.skip(path)?;
+                at += 1;
+            }
+            next = Some(row + 1);
             let header = match &header {
                 Some(h) => h,
                 None => header.insert(
@@ -73,7 +80,7 @@ fn read(
                         .to_vec(),
                 ),
             };
-            out.insert(row, raw_json(header, &records.fields_at(path, offset)?));
+            out.insert(row, raw_json(header, &records.fields(path)?));
         }
         return Ok(out);
     }

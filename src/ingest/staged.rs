@@ -35,15 +35,70 @@ pub struct Staged {
     pub rows: StagedData,
     pub rejects: StagedData,
     pub stats: FileStats,
-    /// Byte offset of each data row (CSV only; row `n` at index `n - 1`), to
-    /// read a row's raw text again when the rules reject it.
-    pub offsets: Option<Arc<Vec<u64>>>,
+    /// Where the data rows start (CSV only), to read a row's raw text again
+    /// when the rules reject it.
+    pub offsets: Option<Arc<RowOffsets>>,
     /// The booking ids that can still be read from the rows rejected here
     /// (releases and charges only): a rejected release or charge row leaves
     /// its booking's hold unmeasured (method rules 1, 2).
     pub rejected_ids: Vec<String>,
     /// Where its rejected rows are read back from.
     pub read_back: ReadBack,
+}
+
+/// Where the rows of a CSV file start: the byte offset of every
+/// [`RowOffsets::EVERY`]th data row (rows 1, 1 + `EVERY`, ...). A row is
+/// read again from the nearest row before it with an offset, reading on to
+/// it. An offset for every row would be 8 bytes a row, kept until the
+/// county's rejects are read again: for a county of tens of millions of
+/// rows, hundreds of megabytes held for the few rows the rules reject.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowOffsets {
+    every: u64,
+    starts: Vec<u64>,
+    rows: u64,
+}
+
+impl RowOffsets {
+    /// Rows from one offset to the next: a row read again costs reading at
+    /// most this many rows.
+    pub const EVERY: u64 = 32;
+
+    pub fn new(every: u64) -> RowOffsets {
+        RowOffsets {
+            every: every.max(1),
+            starts: Vec::new(),
+            rows: 0,
+        }
+    }
+
+    /// Row `row` (the next one, from 1) starts at byte `offset`.
+    pub fn row(&mut self, row: u64, offset: u64) {
+        if (row - 1).is_multiple_of(self.every) {
+            self.starts.push(offset);
+        }
+        self.rows = row;
+    }
+
+    /// The rows offered.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// The nearest row at or before `row` with an offset, and its offset;
+    /// `None` for a row the file does not have.
+    pub fn before(&self, row: i64) -> Option<(i64, u64)> {
+        let r = u64::try_from(row)
+            .ok()
+            .filter(|r| (1..=self.rows).contains(r))?;
+        let i = (r - 1) / self.every;
+        let offset = *self.starts.get(usize::try_from(i).ok()?)?;
+        Some(((i * self.every + 1) as i64, offset))
+    }
+
+    pub fn shrink_to_fit(&mut self) {
+        self.starts.shrink_to_fit();
+    }
 }
 
 /// Where the rows of a staged file are read again (`reread`), and what the

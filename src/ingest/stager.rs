@@ -7,7 +7,7 @@ use super::failure::{field_failure, invalid_bytes};
 use super::parse::{self, CodeMap, DateParser, DateTimeParser, FieldError};
 use super::schema::{raw_json, reject_schema, rejects_frame, staged_schema, Reject};
 use super::source;
-use super::staged::{FileStats, ReadBack, Staged};
+use super::staged::{FileStats, ReadBack, RowOffsets, Staged};
 use super::store::{MemoryBudget, StagedSink};
 use super::value::{reuse, Builder, RowBatch, Value, BATCH_ROWS};
 use super::{IngestError, MissingColumn};
@@ -461,7 +461,7 @@ impl Stager<'_> {
         mut self,
         rows_in: u64,
         sha256: &str,
-        offsets: Option<Arc<Vec<u64>>>,
+        offsets: Option<Arc<RowOffsets>>,
         read_back: ReadBack,
     ) -> Result<Staged, IngestError> {
         // Everything left (both writers skip an empty batch).

@@ -211,15 +211,24 @@ impl RecordsAt {
         })
     }
 
-    /// The fields of the record that starts at byte `offset`, as text (lossy
-    /// where the bytes are not valid in the input's encoding).
-    pub fn fields_at(&mut self, path: &Path, offset: u64) -> Result<Vec<String>, IngestError> {
+    /// Places the reader at byte `offset`, where a record starts.
+    pub fn seek(&mut self, path: &Path, offset: u64) -> Result<(), IngestError> {
         let mut pos = csv::Position::new();
         pos.set_byte(offset);
-        self.reader.seek(pos).map_err(|e| csv_error(path, e))?;
-        self.reader
-            .read_byte_record(&mut self.record)
-            .map_err(|e| csv_error(path, e))?;
+        self.reader.seek(pos).map_err(|e| csv_error(path, e))
+    }
+
+    /// Reads the next record and leaves it. The `csv` crate's records are
+    /// the staged rows one for one from any record's start: both skip blank
+    /// lines and split records by `csv_core`'s rules (`records`).
+    pub fn skip(&mut self, path: &Path) -> Result<(), IngestError> {
+        self.next(path)
+    }
+
+    /// The fields of the next record, as text (lossy where the bytes are not
+    /// valid in the input's encoding).
+    pub fn fields(&mut self, path: &Path) -> Result<Vec<String>, IngestError> {
+        self.next(path)?;
         Ok(self
             .record
             .iter()
@@ -228,6 +237,24 @@ impl RecordsAt {
                 Err(()) => String::from_utf8_lossy(b).into_owned(),
             })
             .collect())
+    }
+
+    fn next(&mut self, path: &Path) -> Result<(), IngestError> {
+        // The file is unchanged since it was staged (`reread` checks), so
+        // it has every row it had then: an early end is a changed file.
+        if self
+            .reader
+            .read_byte_record(&mut self.record)
+            .map_err(|e| csv_error(path, e))?
+        {
+            Ok(())
+        } else {
+            Err(IngestError::Csv {
+                path: path.to_path_buf(),
+                line: None,
+                message: "the file ended before a row it had when it was staged".into(),
+            })
+        }
     }
 }
 
