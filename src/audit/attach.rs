@@ -18,75 +18,39 @@ use crate::ingest::{Reject, SOURCE_FILE, SOURCE_LINE, SOURCE_ROW};
 use crate::model::Table;
 use polars::prelude::*;
 
-/// Returns the attached detainers of each part (collected: a small table,
-/// with their booking's `booking_id`), and the rejects. `parts` are the
-/// joined bookings of each part of the county (see `partition`), read with
-/// `part_engine`; `engine` reads `detainers`.
-pub fn attach(
+/// The bookings' columns the attaching reads.
+fn windows_of(joined: &LazyFrame) -> LazyFrame {
+    joined.clone().select([
+        col("booking_id"),
+        col("person_id"),
+        col("booked_at"),
+        col("released_at"),
+    ])
+}
+
+/// The detainers given by person alone, each attached to its booking (with
+/// that booking's `booking_id`), in the part of its booking; and the
+/// rejects of those that fit no booking. `parts` are the joined bookings of
+/// each part of the county (see `partition`), read with `part_engine`;
+/// `engine` reads `detainers`, all of the county's. The detainers given by
+/// booking id are attached a part at a time ([`by_booking`]), so that a
+/// county's detainers are never held at once; those given by person are
+/// few, and a person's bookings may be in any part.
+pub fn by_person(
     detainers: LazyFrame,
     parts: &[LazyFrame],
     part_engine: Engine,
     as_of: i64,
     engine: Engine,
 ) -> PolarsResult<(Vec<DataFrame>, Vec<Reject>)> {
-    let projection = |j: &LazyFrame| {
-        j.clone().select([
-            col("booking_id"),
-            col("person_id"),
-            col("booked_at"),
-            col("released_at"),
-        ])
-    };
-    // The detainers given by booking id (a small table), each in the part
-    // of its booking, split by whether their booking is among the usable
-    // ones.
-    // The whole table is dropped once split: a county's detainers are not
-    // held twice.
-    let by_booking = {
-        let all = detainers
-            .clone()
-            .filter(col("booking_id").is_not_null())
-            .collect_with_engine(engine)?
-            .unwrap_single();
-        if parts.len() == 1 {
-            vec![all]
-        } else {
-            crate::ingest::split_frame(&all, parts.len())?
-        }
-    };
     let mut rejects = Vec::new();
-    let mut attached = Vec::with_capacity(parts.len());
-    for (part, by_booking) in parts.iter().zip(by_booking) {
-        let orphans = super::staged::rows_without_id(
-            by_booking.clone().lazy(),
-            &projection(part),
-            part_engine,
-        )?;
-        rejects.extend(rejects_of(
-            &orphans,
-            Table::Detainers,
-            SOURCE_FILE,
-            SOURCE_ROW,
-            SOURCE_LINE,
-            "no_booking",
-            |_| "no usable booking with this booking_id".to_string(),
-        )?);
-        let orphan_ids = orphans.column("booking_id")?.as_materialized_series();
-        attached.push(
-            by_booking
-                .lazy()
-                .filter(super::staged::not_in("booking_id", orphan_ids.clone()))
-                .collect()?,
-        );
-    }
-
     let by_person = detainers
         .filter(col("booking_id").is_null())
         .drop(cols(["booking_id"]))
         .collect_with_engine(engine)?
         .unwrap_single();
     // The bookings of the persons named: a few per person-keyed detainer,
-    // gathered from every part (a person's bookings may be in any).
+    // gathered from every part.
     let persons = by_person
         .column("person_id")?
         .as_materialized_series()
@@ -96,7 +60,7 @@ pub fn attach(
     if !persons.is_empty() {
         for part in parts {
             windows.push(
-                projection(part)
+                windows_of(part)
                     .filter(super::staged::is_among("person_id", persons.clone()))
                     .select([
                         col("person_id"),
@@ -178,18 +142,49 @@ pub fn attach(
             )
         },
     )?);
-    // Each attached person-keyed detainer joins its booking's part.
-    if let Some(first) = attached.first() {
-        let order: Vec<PlSmallStr> = first.get_column_names().into_iter().cloned().collect();
-        let by_person = candidates.select(order)?;
-        let by_person = if parts.len() == 1 {
-            vec![by_person]
-        } else {
-            crate::ingest::split_frame(&by_person, parts.len())?
-        };
-        for (a, p) in attached.iter_mut().zip(by_person) {
-            a.vstack_mut(&p)?;
-        }
-    }
+    let attached = if parts.len() == 1 {
+        vec![candidates]
+    } else {
+        crate::ingest::split_frame(&candidates, parts.len())?
+    };
+    Ok((attached, rejects))
+}
+
+/// One part's attached detainers (collected: a small table, with their
+/// booking's `booking_id`), and the rejects of those given by a booking id
+/// the part has no usable booking of. `detainers` are the part's (staged
+/// in the part of their booking id, see `ingest::parts`), `joined` its
+/// joined bookings, `person_keyed` its share of [`by_person`]'s; all read
+/// with `engine`.
+pub fn by_booking(
+    detainers: LazyFrame,
+    joined: &LazyFrame,
+    person_keyed: DataFrame,
+    engine: Engine,
+) -> PolarsResult<(DataFrame, Vec<Reject>)> {
+    let by_booking = detainers
+        .filter(col("booking_id").is_not_null())
+        .collect_with_engine(engine)?
+        .unwrap_single();
+    let orphans =
+        super::staged::rows_without_id(by_booking.clone().lazy(), &windows_of(joined), engine)?;
+    let rejects = rejects_of(
+        &orphans,
+        Table::Detainers,
+        SOURCE_FILE,
+        SOURCE_ROW,
+        SOURCE_LINE,
+        "no_booking",
+        |_| "no usable booking with this booking_id".to_string(),
+    )?;
+    let orphan_ids = orphans.column("booking_id")?.as_materialized_series();
+    let mut attached = by_booking
+        .lazy()
+        .filter(super::staged::not_in("booking_id", orphan_ids.clone()))
+        .collect()?;
+    // Each attached person-keyed detainer joins its booking's part, after
+    // the part's own.
+    let order: Vec<PlSmallStr> = attached.get_column_names().into_iter().cloned().collect();
+    attached.vstack_mut(&person_keyed.select(order)?)?;
     Ok((attached, rejects))
 }

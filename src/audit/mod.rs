@@ -189,8 +189,8 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
         ),
     };
 
-    let (attached, mut r) = step("rules: attach", || {
-        attach::attach(detainers, &joined, part_engine, as_of, detainer_engine)
+    let (person_keyed, mut r) = step("rules: attach", || {
+        attach::by_person(detainers, &joined, part_engine, as_of, detainer_engine)
     })?;
     rejects.append(&mut r);
 
@@ -201,10 +201,20 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
     let mut spill = (parts.len() > 1).then(|| kept::Spill::new(&scratch.dir, &scratch.tag));
     let mut whole = Vec::new();
     let mut dropped_bookings = Vec::new();
-    // Each part's attached detainers are dropped once its holds are built.
-    for (((part, joined), attached), (bookings, releases)) in
-        parts.iter().zip(&joined).zip(attached).zip(cleaned)
+    // Each part's detainers are attached, and dropped once its holds are
+    // built.
+    for (((part, joined), person_keyed), (bookings, releases)) in
+        parts.iter().zip(&joined).zip(person_keyed).zip(cleaned)
     {
+        let (attached, mut r) = step("rules: attach", || {
+            attach::by_booking(
+                scan(part, Table::Detainers)?,
+                joined,
+                person_keyed,
+                part_engine,
+            )
+        })?;
+        rejects.append(&mut r);
         let attached_ids = attached
             .clone()
             .lazy()

@@ -4,11 +4,12 @@
 //! done (`kept`), and the outputs read them back merged.
 //!
 //! What it does: a county whose bookings, releases and charges files pass
-//! [`BYTES_PER_PART`] (or `DETAINER_AUDIT_PARTITION_BYTES`) has those
-//! tables staged straight into parts by a hash of the booking id
+//! [`BYTES_PER_PART`] (or `DETAINER_AUDIT_PARTITION_BYTES`) has its tables
+//! (detainers too) staged straight into parts by a hash of the booking id
 //! (`ingest::parts`), so they are never written whole and split again.
 //! Every rule that joins or groups rows does so by booking id (duplicates,
-//! the release and charges of a booking, orphans, the holds), so each part
+//! the release and charges of a booking, orphans, the detainers given by
+//! booking id, the holds), so each part
 //! is audited on its own; the few steps that span bookings (`as_of`,
 //! detainers keyed by person, the release-latency baseline, the monthly
 //! counts) combine the parts' results (`audit::run`). A county of one part
@@ -85,13 +86,12 @@ fn parts_for_sizes(files: &[(u64, Format)], per: u64) -> usize {
     bytes.div_ceil(per).max(1) as usize
 }
 
-/// The county's staged bookings, releases and charges as `parts` lists of
-/// staged tables, one per part (the detainers, which the audit reads
-/// whole, are left out). A table staged in parts gives each part its own;
-/// the county of one part has its tables whole.
+/// The county's staged tables as `parts` lists of staged tables, one per
+/// part. A table staged in parts gives each part its own; the county of
+/// one part has its tables whole.
 pub fn parts_of(staged: &[Staged]) -> Vec<Vec<Staged>> {
-    let tables = || staged.iter().filter(|s| s.table != Table::Detainers);
-    let parts = tables()
+    let parts = staged
+        .iter()
         .map(|s| match &s.rows {
             StagedData::Parts(p) => p.len(),
             _ => 1,
@@ -100,7 +100,8 @@ pub fn parts_of(staged: &[Staged]) -> Vec<Vec<Staged>> {
         .unwrap_or(1);
     (0..parts)
         .map(|k| {
-            tables()
+            staged
+                .iter()
                 .map(|s| match &s.rows {
                     StagedData::Parts(p) => Staged {
                         rows: p[k].clone(),

@@ -1,5 +1,6 @@
-//! A large county's bookings, releases and charges staged straight into
-//! parts by a hash of the booking id, so that the audit takes a part at a
+//! A large county's tables staged straight into parts by a hash of the
+//! booking id (a row without one, such as a detainer given by person, in
+//! part 0), so that the audit takes a part at a
 //! time (see `audit::partition`) without writing the county's tables a
 //! second time to split them.
 //!

@@ -138,7 +138,7 @@ pub(super) fn stager<'p>(
     let builders = staged_fields.iter().map(Builder::for_field).collect();
     let rows_path = work.join(format!("{tag}.rows.arrow"));
     let rows_writer = match input.table {
-        Table::Bookings | Table::Releases | Table::Charges if parts > 1 => {
+        Table::Bookings | Table::Releases | Table::Charges | Table::Detainers if parts > 1 => {
             StagedSink::in_parts(rows_path, staged_schema(input.table), budget, parts)
         }
         _ => StagedSink::new(rows_path, staged_schema(input.table), budget),
