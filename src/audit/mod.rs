@@ -194,7 +194,7 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
     })?;
     rejects.append(&mut r);
 
-    let mut latencies = baseline::Latencies::default();
+    let mut latencies = baseline::Latencies::new(&scratch.dir, &scratch.tag, baseline::IN_MEMORY);
     let mut months: BTreeMap<(i32, u32), MonthCounts> = BTreeMap::new();
     // A county's hold rows are kept until its outputs are written: a
     // county in parts writes each part's to a work file (see `kept`).
@@ -270,7 +270,7 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
         }
         dropped_bookings.extend(built.dropped_bookings);
     }
-    let baseline = step("rules: baseline", || latencies.baseline());
+    let baseline = step("rules: baseline", || latencies.baseline())?;
     // A booking rejected as implausible is not counted as a booking either
     // (it is in the rejects, not among the rows used).
     for month in dropped_bookings {
