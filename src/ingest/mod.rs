@@ -31,13 +31,13 @@
 //! 4. A file that changed while it was read (or copied) is an error. Its
 //!    SHA-256 is taken from the hashing reader, and each input's share
 //!    finishes as a [`Staged`] (`staged`): its rows and rejects, its
-//!    [`FileStats`], the byte offsets of the rows of a CSV file, where to
+//!    [`FileStats`], where one row in 32 of a CSV file starts, where to
 //!    read rows back, and, for releases and charges, the booking ids of its
 //!    rejected rows.
 //!
 //! Later stages scan the staged tables lazily ([`StagedData::scan`],
 //! [`scan_staged`]), and [`raw_values`] (`reread`) reads the raw values of
-//! rows the rules reject again: at their offsets in a CSV file, which must
+//! rows the rules reject again: from the nearest offset in a CSV file, which must
 //! not have changed since, or from a workbook's or Parquet file's copy.
 
 mod error;
