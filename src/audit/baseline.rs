@@ -340,16 +340,19 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn the_median_is_polars_median_to_the_last_bit() {
-        // A small generator, so that the test needs no crate and repeats.
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move || {
+    /// A small generator, so that the tests need no crate and repeat.
+    fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+        move || {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
             state
-        };
+        }
+    }
+
+    #[test]
+    fn the_median_is_polars_median_to_the_last_bit() {
+        let mut next = xorshift(0x9E37_79B9_7F4A_7C15);
         for round in 0..40 {
             let parts: Vec<DataFrame> = (0..1 + round % 4)
                 .map(|_| {
@@ -424,13 +427,7 @@ mod tests {
 
     #[test]
     fn nth_is_the_sorted_keys_rank_whatever_it_may_gather() {
-        let mut state = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = xorshift(0x2545_F491_4F6C_DD1D);
         for round in 0..30 {
             let n = 1 + (next() % 2_000) as usize;
             // Many ties, keys that differ only in their low bits, and keys

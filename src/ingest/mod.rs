@@ -215,7 +215,7 @@ pub fn stage_file(
             rows_in += 1;
             observer.rows.row();
             if let Some(o) = record.offset {
-                offsets.row(rows_in, o);
+                offsets.push(o);
             }
             raw.clear();
             for s in &mut stagers {

@@ -72,12 +72,12 @@ impl RowOffsets {
         }
     }
 
-    /// Row `row` (the next one, from 1) starts at byte `offset`.
-    pub fn row(&mut self, row: u64, offset: u64) {
-        if (row - 1).is_multiple_of(self.every) {
+    /// The next row (from the first) starts at byte `offset`.
+    pub fn push(&mut self, offset: u64) {
+        if self.rows.is_multiple_of(self.every) {
             self.starts.push(offset);
         }
-        self.rows = row;
+        self.rows += 1;
     }
 
     /// The rows offered.

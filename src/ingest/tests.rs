@@ -319,7 +319,7 @@ fn offsets_of(input: &Input, path: &std::path::Path, every: u64) -> (RowOffsets,
     let mut all = Vec::new();
     while let Some(record) = source.next_record(path).unwrap() {
         let offset = record.offset.unwrap();
-        sparse.row(record.row, offset);
+        sparse.push(offset);
         all.push(offset);
     }
     (sparse, all)

@@ -218,17 +218,10 @@ impl RecordsAt {
         self.reader.seek(pos).map_err(|e| csv_error(path, e))
     }
 
-    /// Reads the next record and leaves it. The `csv` crate's records are
-    /// the staged rows one for one from any record's start: both skip blank
-    /// lines and split records by `csv_core`'s rules (`records`).
-    pub fn skip(&mut self, path: &Path) -> Result<(), IngestError> {
-        self.next(path)
-    }
-
     /// The fields of the next record, as text (lossy where the bytes are not
     /// valid in the input's encoding).
     pub fn fields(&mut self, path: &Path) -> Result<Vec<String>, IngestError> {
-        self.next(path)?;
+        self.skip(path)?;
         Ok(self
             .record
             .iter()
@@ -239,7 +232,10 @@ impl RecordsAt {
             .collect())
     }
 
-    fn next(&mut self, path: &Path) -> Result<(), IngestError> {
+    /// Reads the next record and leaves it. The `csv` crate's records are
+    /// the staged rows one for one from any record's start: both skip blank
+    /// lines and split records by `csv_core`'s rules (`records`).
+    pub fn skip(&mut self, path: &Path) -> Result<(), IngestError> {
         // The file is unchanged since it was staged (`reread` checks), so
         // it has every row it had then: an early end is a changed file.
         if self
