@@ -190,7 +190,8 @@ impl StagedSink {
             Kept::Parts(parts) => return parts.write_batch(df, &self.path),
             Kept::File(writer) => return writer.write_batch(&df).map_err(stage),
             Kept::Memory(rows, reservation) => {
-                if reservation.try_grow(df.estimated_size()) {
+                if reservation.try_grow(held_bytes(&df)) {
+                    let df = own_strings(df).map_err(stage)?;
                     return rows.vstack_mut_owned(df).map(|_| ()).map_err(stage);
                 }
                 rows
@@ -221,6 +222,44 @@ impl StagedSink {
             Kept::Memory(rows, reservation) => Ok(StagedData::Memory(rows, Arc::new(reservation))),
         }
     }
+}
+
+/// The bytes a sink holds for `df` in memory: polars' estimate, plus the
+/// 16-byte view of each string value, which the estimate leaves out (it
+/// counts a string column's text alone).
+fn held_bytes(df: &DataFrame) -> usize {
+    let strings = df
+        .columns()
+        .iter()
+        .filter(|c| c.dtype() == &DataType::String)
+        .count();
+    df.estimated_size() + strings * df.height() * 16
+}
+
+/// `df` with each string column holding its own text only. A batch split
+/// into parts (see `parts`) gives every part views into the whole batch's
+/// text: kept as it is, a part in memory would keep every other part's
+/// text alive too, outside the budget's count (on Los Angeles x4, more
+/// than twice the budget: bench/README.md). A column that already owns
+/// its text is kept as it is.
+fn own_strings(df: DataFrame) -> PolarsResult<DataFrame> {
+    let height = df.height();
+    let columns = df
+        .into_columns()
+        .into_iter()
+        .map(|c| {
+            if c.dtype() != &DataType::String {
+                return Ok(c);
+            }
+            let ca = c.str()?;
+            let owned = StringChunked::from_chunk_iter(
+                ca.name().clone(),
+                ca.downcast_iter().map(|a| a.deshare()),
+            );
+            Ok(owned.into_column())
+        })
+        .collect::<PolarsResult<Vec<_>>>()?;
+    DataFrame::new(height, columns)
 }
 
 /// Writer of a staged file: Arrow IPC, uncompressed, written as polars'
@@ -347,6 +386,58 @@ mod tests {
         let data = sink.finish().unwrap();
         assert!(matches!(data, StagedData::File(_)));
         assert_eq!(collected(&data), (1..=10).collect::<Vec<i64>>());
+    }
+
+    /// Rows of 40-byte ids (too long to sit in their views), from `from`.
+    fn ids(from: usize, n: usize) -> DataFrame {
+        let ids: Vec<String> = (from..from + n).map(|i| format!("{i:040}")).collect();
+        DataFrame::new(n, vec![Column::new("booking_id".into(), ids)]).unwrap()
+    }
+
+    fn id_schema() -> Schema {
+        let mut s = Schema::default();
+        s.insert("booking_id".into(), DataType::String);
+        s
+    }
+
+    #[test]
+    fn a_part_kept_in_memory_holds_its_own_text_and_counts_its_views() {
+        let dir = tempfile::tempdir().unwrap();
+        let batch = ids(0, 1000);
+        let parts = super::super::parts::split_frame(&batch, 4).unwrap();
+        let part = parts[0].clone();
+        let (rows, text) = (part.height(), part.estimated_size());
+        assert!(rows > 100 && rows < 400, "{rows} rows in part 0");
+        let buffers = |df: &DataFrame| -> usize {
+            df.column("booking_id")
+                .unwrap()
+                .str()
+                .unwrap()
+                .downcast_iter()
+                .map(|a| a.total_buffer_len())
+                .sum()
+        };
+        // The part points into the whole batch's text.
+        assert_eq!(buffers(&part), 40_000);
+        // polars counts the part's text alone (40 bytes a row), not the
+        // batch's buffers it points into, nor its 16-byte views.
+        assert_eq!(text, rows * 40);
+        // The budget has room for its text, not its views: to the file.
+        let budget = MemoryBudget::new(text);
+        let mut sink = StagedSink::new(dir.path().join("a.arrow"), id_schema(), &budget);
+        sink.write_batch(part.clone()).unwrap();
+        assert!(matches!(sink.finish().unwrap(), StagedData::File(_)));
+        // With room for both, it stays in memory with its own text only:
+        // 40 bytes a row, not the whole batch's 40,000.
+        let budget = MemoryBudget::new(rows * (40 + 16));
+        let mut sink = StagedSink::new(dir.path().join("b.arrow"), id_schema(), &budget);
+        sink.write_batch(part.clone()).unwrap();
+        assert_eq!(budget.left(), 0);
+        let StagedData::Memory(kept, _) = sink.finish().unwrap() else {
+            panic!("not in memory")
+        };
+        assert_eq!(buffers(&kept), rows * 40);
+        assert!(kept.equals(&part));
     }
 
     #[test]
