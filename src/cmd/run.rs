@@ -127,10 +127,8 @@ fn produce(
     let (book, member_sheets, flagged_sheets) = long_sheets?;
     progress.phase("writing class lists");
     let mut written: Vec<Written> = Vec::new();
-    let mut duplicates = Vec::new();
     for c in &mut counties {
         written.append(&mut c.written);
-        duplicates.append(&mut c.duplicates);
     }
     let members_count: usize = counties.iter().map(|c| c.members_count).sum();
 
@@ -168,15 +166,7 @@ fn produce(
             )?)
         });
         let class_files = crate::progress::step("class files", || {
-            class_files(
-                &partial,
-                out,
-                &counties,
-                &subclasses,
-                &duplicates,
-                &tz,
-                opts,
-            )
+            class_files(&partial, out, &counties, &subclasses, &tz, opts)
         });
         let workbook = workbook
             .join()

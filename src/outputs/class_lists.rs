@@ -65,7 +65,6 @@ pub fn class_files(
     out: &Path,
     counties: &[Done],
     subclasses: &[String],
-    duplicates: &[(String, crate::rules::person::PossibleDuplicate)],
     tz: &chrono_tz::Tz,
     opts: &Options,
 ) -> anyhow::Result<Vec<Written>> {
@@ -121,11 +120,29 @@ pub fn class_files(
     let parquet = parquet.finish()?;
     let rows = parquet.rows;
     written.push(private(parquet, partial)?);
-    let mut df = class::duplicates_frame(duplicates, &opts.privacy).map_err(polars_at(out))?;
-    written.push(private(
-        super::write_parquet(partial, "possible_duplicates.parquet", &mut df)?,
-        partial,
-    )?);
+    // Read back a batch at a time too, in row groups cut of all the
+    // counties' pairs together, as `write_parquet` cut the whole frame.
+    let total = counties.iter().map(|c| c.duplicates_count).sum();
+    let mut pairs = ParquetRows::create(partial, "possible_duplicates.parquet", total)?;
+    // The columns, for a run without pairs.
+    pairs.push(class::duplicates_frame("", &[], &opts.privacy).map_err(polars_at(out))?)?;
+    let mut batch = Vec::with_capacity(BATCH);
+    for c in counties {
+        let mut found = super::spill::duplicates_of(&c.duplicates, c.duplicates_count)
+            .map_err(super::io_err(&c.duplicates))?
+            .peekable();
+        while found.peek().is_some() {
+            batch.clear();
+            for d in found.by_ref().take(BATCH) {
+                batch.push(d.map_err(super::io_err(&c.duplicates))?);
+            }
+            pairs.push(
+                class::duplicates_frame(&c.pipeline.slug, &batch, &opts.privacy)
+                    .map_err(polars_at(out))?,
+            )?;
+        }
+    }
+    written.push(private(pairs.finish()?, partial)?);
     let mut file = csv.finish().map_err(csv_err)?;
     std::io::Write::flush(&mut file).map_err(super::io_err(&csv_path))?;
     drop(file);

@@ -75,7 +75,9 @@ pub struct Done {
     pub members_count: usize,
     /// The county's rows of the workbook's Flagged holds sheet, spilled.
     pub flagged_rows: PathBuf,
-    pub duplicates: Vec<(String, crate::rules::person::PossibleDuplicate)>,
+    /// The county's possible duplicates, spilled, and how many.
+    pub duplicates: PathBuf,
+    pub duplicates_count: usize,
     pub summary_rows: Vec<Vec<super::workbook::Cell>>,
     /// The county's figures for `report.html`, when it is written.
     pub report: Option<super::report::CountyReport>,
@@ -110,6 +112,7 @@ pub fn write_county(
     // This county's files in the work folder are named after it.
     let tag = format!("spill{n:04}");
     let flagged_path = spill.join(format!("{tag}.flagged.csv"));
+    let duplicates_path = spill.join(format!("{tag}.duplicates.bin"));
 
     let holds = &c.audit.holds;
     let mut holds_out = ParquetRows::create(
@@ -220,7 +223,8 @@ pub fn write_county(
         flagged_rows: flagged_path,
         holds: c.audit.holds.len(),
         flagged: flagged as usize,
-        duplicates: duplicates.finish()?,
+        duplicates_count: super::spill::write_duplicates(&duplicates_path, duplicates.finish()?)?,
+        duplicates: duplicates_path,
         summary_rows: years.rows(p, &c.audit, &flagged_counts),
         report,
         written,

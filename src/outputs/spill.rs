@@ -1,13 +1,15 @@
 //! Per-county lists kept on disk in the work folder until the statewide
-//! files are written: each county's class members and its rows of the
-//! workbook's "Flagged holds" sheet. A statewide run has a great many of
-//! each; holding them all until the last county is done made peak memory
-//! grow with the input. Written with the `csv` crate in a private lossless
-//! form (floats as their bits, `None` apart from an empty text), read back
-//! one county at a time.
+//! files are written: each county's class members, its possible
+//! duplicates and its rows of the workbook's "Flagged holds" sheet. A
+//! statewide run has a great many of each; holding them all until the last
+//! county is done made peak memory grow with the input. Members and rows
+//! are written with the `csv` crate in a private lossless form (floats as
+//! their bits, `None` apart from an empty text), possible duplicates as
+//! work-file records (`workdir`); each is read back one county at a time.
 
 use super::class::Member;
 use super::workbook::Cell;
+use crate::rules::person::PossibleDuplicate;
 use std::io::{BufReader, BufWriter};
 use std::path::Path;
 
@@ -121,6 +123,33 @@ pub fn members_of(path: &Path) -> Result<impl Iterator<Item = Result<Member>>> {
             subclasses,
         })
     }))
+}
+
+/// Writes `pairs` to the work file `path`; returns how many there were.
+pub fn write_duplicates(
+    path: &Path,
+    pairs: impl IntoIterator<Item = std::io::Result<PossibleDuplicate>>,
+) -> std::io::Result<usize> {
+    let file = std::fs::File::create(path).map_err(crate::workdir::at(path))?;
+    let mut w = BufWriter::with_capacity(1 << 16, file);
+    let mut n = 0;
+    for d in pairs {
+        crate::workdir::write_record(&mut w, &d?, path)?;
+        n += 1;
+    }
+    std::io::Write::flush(&mut w).map_err(crate::workdir::at(path))?;
+    Ok(n)
+}
+
+/// The `count` pairs [`write_duplicates`] wrote to `path`, one at a time,
+/// in order.
+pub fn duplicates_of(
+    path: &Path,
+    count: usize,
+) -> std::io::Result<impl Iterator<Item = std::io::Result<PossibleDuplicate>> + '_> {
+    let file = std::fs::File::open(path).map_err(crate::workdir::at(path))?;
+    let mut r = BufReader::with_capacity(1 << 16, file);
+    Ok((0..count).map(move |_| crate::workdir::read_record(&mut r, path)))
 }
 
 /// Workbook rows written as they come (a county's holds are read back in

@@ -69,7 +69,7 @@ pub fn name_key(last: &str, first: &str) -> String {
 
 /// Two person keys that may be one person: same date of birth, names close
 /// (Jaro-Winkler at least the threshold) but keyed apart.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PossibleDuplicate {
     pub person_key_a: String,
     pub person_key_b: String,
