@@ -73,11 +73,13 @@ pub(crate) fn audit_staged(
     // the workers finished them.
     staged.sort_by(|a, b| (a.input, &a.stats.path).cmp(&(b.input, &b.stats.path)));
     let scratch = audit::Scratch::new(work, format!("county{index:04}"), budget);
-    let audit = crate::progress::step("rules", || audit::audit(&p, &staged, &scratch))?;
-    let rule_rejects =
-        crate::progress::step("fill raw", || fill_raw(&p, &staged, audit.rejects.clone()))?;
+    let mut audit = crate::progress::step("rules", || audit::audit(&p, &staged, &scratch))?;
+    // Taken, not copied: the rules' rejects are read only here, and with
+    // their raw text they grow with the county.
+    let rule_rejects = std::mem::take(&mut audit.rejects);
+    let rule_rejects = crate::progress::step("fill raw", || fill_raw(&p, &staged, rule_rejects))?;
     let rejects = crate::progress::step("gather rejects", || {
-        gather_rejects(&p, &staged, &rule_rejects)
+        gather_rejects(&p, &staged, rule_rejects)
     })
     .map_err(|source| ProcessError::Rejects {
         pipeline: p.file.clone(),
@@ -102,27 +104,29 @@ fn fill_raw(
     staged: &[Staged],
     mut rejects: Vec<Reject>,
 ) -> Result<Vec<Reject>, IngestError> {
-    let mut wanted: BTreeMap<(usize, usize), BTreeSet<i64>> = BTreeMap::new();
     let find = |r: &Reject| {
         staged
             .iter()
             .position(|s| s.table == r.table && s.stats.display == r.source_file)
     };
-    for r in &rejects {
-        if let Some(si) = find(r) {
+    let at: Vec<Option<usize>> = rejects.iter().map(find).collect();
+    let mut wanted: BTreeMap<(usize, usize), BTreeSet<i64>> = BTreeMap::new();
+    for (r, si) in rejects.iter().zip(&at) {
+        if let Some(si) = *si {
             wanted
                 .entry((si, staged[si].input))
                 .or_default()
                 .insert(r.source_row);
         }
     }
-    let mut raw: BTreeMap<usize, std::collections::HashMap<i64, String>> = BTreeMap::new();
+    // A file at a time, so that one file's raw text is held beside the
+    // rejects, not every file's.
     for ((si, ii), rows) in wanted {
-        raw.insert(si, ingest::raw_values(&p.inputs[ii], &staged[si], &rows)?);
-    }
-    for r in &mut rejects {
-        if let Some(v) = find(r).and_then(|si| raw.get(&si)?.get(&r.source_row)) {
-            r.raw = v.clone();
+        let raw = ingest::raw_values(&p.inputs[ii], &staged[si], &rows)?;
+        for (r, _) in rejects.iter_mut().zip(&at).filter(|(_, a)| **a == Some(si)) {
+            if let Some(v) = raw.get(&r.source_row) {
+                r.raw = v.clone();
+            }
         }
     }
     Ok(rejects)
@@ -130,8 +134,9 @@ fn fill_raw(
 
 /// Every rejected row of the county, from staging and from the rules, in
 /// the `rejects/` schema and order.
-fn gather_rejects(p: &Pipeline, staged: &[Staged], rule: &[Reject]) -> PolarsResult<DataFrame> {
-    let mut parts = vec![rejects_frame(rule)?.lazy()];
+fn gather_rejects(p: &Pipeline, staged: &[Staged], rule: Vec<Reject>) -> PolarsResult<DataFrame> {
+    let mut parts = vec![rejects_frame(&rule)?.lazy()];
+    drop(rule);
     for s in staged {
         parts.push(s.rejects.scan()?);
     }

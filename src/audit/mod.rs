@@ -83,7 +83,8 @@ pub struct Audit {
     /// bookings without a detainer, and how many bookings it is over.
     pub baseline: BTreeMap<i32, (f64, u64)>,
     /// Rows rejected by the rules (duplicates, orphans, inconsistent times);
-    /// their `raw` is filled in by the caller from the source files.
+    /// taken by the caller (`county`), which fills in their `raw` from the
+    /// source files.
     pub rejects: Vec<Reject>,
     /// The `as_of` instant used (UTC microseconds) and where it came from.
     pub as_of: i64,
