@@ -59,7 +59,7 @@ pub fn long_sheets(
 }
 
 /// `class_members.parquet`, `possible_duplicates.parquet` and
-/// `class_members.csv`, written a county at a time from the spilled members.
+/// `class_members.csv`, written a county at a time from the spill files.
 pub fn class_files(
     partial: &Path,
     out: &Path,
