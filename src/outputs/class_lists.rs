@@ -96,26 +96,20 @@ pub fn class_files(
     parquet.push(
         class::members_frame(&[], subclasses, tz.name(), &opts.privacy).map_err(polars_at(out))?,
     )?;
-    let mut batch = Vec::with_capacity(BATCH);
     for c in counties {
         let spill_err = |e: csv::Error| OutputError::Io {
             path: c.members.clone(),
             source: std::io::Error::other(e),
         };
-        let mut members = super::spill::members_of(&c.members)
-            .map_err(spill_err)?
-            .peekable();
-        while members.peek().is_some() {
-            batch.clear();
-            for m in members.by_ref().take(BATCH) {
-                batch.push(m.map_err(spill_err)?);
-            }
+        let members = super::spill::members_of(&c.members).map_err(spill_err)?;
+        in_batches(members.map(|m| Ok(m.map_err(spill_err)?)), |batch| {
             parquet.push(
-                class::members_frame(&batch, subclasses, tz.name(), &opts.privacy)
+                class::members_frame(batch, subclasses, tz.name(), &opts.privacy)
                     .map_err(polars_at(out))?,
             )?;
-            csv.write(&batch, tz, &opts.privacy).map_err(csv_err)?;
-        }
+            csv.write(batch, tz, &opts.privacy).map_err(csv_err)?;
+            Ok(())
+        })?;
     }
     let parquet = parquet.finish()?;
     let rows = parquet.rows;
@@ -126,21 +120,19 @@ pub fn class_files(
     let mut pairs = ParquetRows::create(partial, "possible_duplicates.parquet", total)?;
     // The columns, for a run without pairs.
     pairs.push(class::duplicates_frame("", &[], &opts.privacy).map_err(polars_at(out))?)?;
-    let mut batch = Vec::with_capacity(BATCH);
     for c in counties {
-        let mut found = super::spill::duplicates_of(&c.duplicates, c.duplicates_count)
-            .map_err(super::io_err(&c.duplicates))?
-            .peekable();
-        while found.peek().is_some() {
-            batch.clear();
-            for d in found.by_ref().take(BATCH) {
-                batch.push(d.map_err(super::io_err(&c.duplicates))?);
-            }
-            pairs.push(
-                class::duplicates_frame(&c.pipeline.slug, &batch, &opts.privacy)
-                    .map_err(polars_at(out))?,
-            )?;
-        }
+        let found = super::spill::duplicates_of(&c.duplicates, c.duplicates_count)
+            .map_err(super::io_err(&c.duplicates))?;
+        in_batches(
+            found.map(|d| Ok(d.map_err(super::io_err(&c.duplicates))?)),
+            |batch| {
+                pairs.push(
+                    class::duplicates_frame(&c.pipeline.slug, batch, &opts.privacy)
+                        .map_err(polars_at(out))?,
+                )?;
+                Ok(())
+            },
+        )?;
     }
     written.push(private(pairs.finish()?, partial)?);
     let mut file = csv.finish().map_err(csv_err)?;
@@ -148,4 +140,59 @@ pub fn class_files(
     drop(file);
     written.push(private(super::finish(partial, csv_rel, rows)?, partial)?);
     Ok(written)
+}
+
+/// Gives `items` to `each` in order, [`BATCH`] at a time (the last batch
+/// shorter), so that a county's spilled rows are never read back whole;
+/// the first error ends it.
+fn in_batches<T>(
+    items: impl Iterator<Item = anyhow::Result<T>>,
+    mut each: impl FnMut(&[T]) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut items = items.peekable();
+    let mut batch = Vec::with_capacity(BATCH);
+    while items.peek().is_some() {
+        batch.clear();
+        for item in items.by_ref().take(BATCH) {
+            batch.push(item?);
+        }
+        each(&batch)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn items_come_in_full_batches_in_order_and_an_error_ends_them() {
+        let n = 2 * BATCH + 3;
+        let mut sizes = Vec::new();
+        let mut seen = Vec::new();
+        in_batches((0..n).map(Ok), |b| {
+            sizes.push(b.len());
+            seen.extend_from_slice(b);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(sizes, [BATCH, BATCH, 3]);
+        assert_eq!(seen, (0..n).collect::<Vec<_>>());
+        // An error in the second batch: the first is given, the second not.
+        let mut given = 0;
+        let items = (0..n).map(|i| {
+            if i == BATCH + 5 {
+                Err(anyhow::anyhow!("bad row"))
+            } else {
+                Ok(i)
+            }
+        });
+        let err = in_batches(items, |b| {
+            given += b.len();
+            Ok(())
+        })
+        .unwrap_err();
+        assert_eq!(err.to_string(), "bad row");
+        assert_eq!(given, BATCH);
+    }
 }
