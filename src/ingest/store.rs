@@ -388,9 +388,9 @@ mod tests {
         assert_eq!(collected(&data), (1..=10).collect::<Vec<i64>>());
     }
 
-    /// Rows of 40-byte ids (too long to sit in their views), from `from`.
-    fn ids(from: usize, n: usize) -> DataFrame {
-        let ids: Vec<String> = (from..from + n).map(|i| format!("{i:040}")).collect();
+    /// `n` rows of 40-byte ids (too long to sit in their views).
+    fn ids(n: usize) -> DataFrame {
+        let ids: Vec<String> = (0..n).map(|i| format!("{i:040}")).collect();
         DataFrame::new(n, vec![Column::new("booking_id".into(), ids)]).unwrap()
     }
 
@@ -403,7 +403,7 @@ mod tests {
     #[test]
     fn a_part_kept_in_memory_holds_its_own_text_and_counts_its_views() {
         let dir = tempfile::tempdir().unwrap();
-        let batch = ids(0, 1000);
+        let batch = ids(1000);
         let parts = super::super::parts::split_frame(&batch, 4).unwrap();
         let part = parts[0].clone();
         let (rows, text) = (part.height(), part.estimated_size());
