@@ -56,7 +56,11 @@ impl Scratch {
     ) -> PolarsResult<LazyFrame> {
         let mut df = lf.collect_with_engine(engine)?.unwrap_single();
         let mut reservation = self.budget.reserve_none();
-        if reservation.try_grow(df.estimated_size()) {
+        // Counted and kept as staged tables are (`ingest::store`): a
+        // join's result may point into its inputs' text, which would stay
+        // alive, uncounted, with it.
+        if reservation.try_grow(crate::ingest::held_bytes(&df)) {
+            let df = crate::ingest::own_strings(df)?;
             self.held.borrow_mut().push(reservation);
             crate::progress::count("joined tables in memory");
             return Ok(df.lazy());

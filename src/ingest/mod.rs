@@ -63,6 +63,7 @@ pub use schema::{
     SOURCE_ROW,
 };
 pub use staged::{FileStats, ReadBack, RowOffsets, Staged};
+pub(crate) use store::{held_bytes, own_strings};
 pub use store::{
     scan_staged, MemoryBudget, Reservation, StagedData, StagedSink, STAGE_MEMORY_DEFAULT,
     STAGE_MEMORY_ENV,

@@ -224,10 +224,11 @@ impl StagedSink {
     }
 }
 
-/// The bytes a sink holds for `df` in memory: polars' estimate, plus the
+/// The bytes `df` holds in memory once its text is its own ([`own_strings`]):
+/// polars' estimate, plus the
 /// 16-byte view of each string value, which the estimate leaves out (it
 /// counts a string column's text alone).
-fn held_bytes(df: &DataFrame) -> usize {
+pub(crate) fn held_bytes(df: &DataFrame) -> usize {
     let strings = df
         .columns()
         .iter()
@@ -242,7 +243,7 @@ fn held_bytes(df: &DataFrame) -> usize {
 /// text alive too, outside the budget's count (on Los Angeles x4, more
 /// than twice the budget: bench/README.md). A column that already owns
 /// its text is kept as it is.
-fn own_strings(df: DataFrame) -> PolarsResult<DataFrame> {
+pub(crate) fn own_strings(df: DataFrame) -> PolarsResult<DataFrame> {
     let height = df.height();
     let columns = df
         .into_columns()
