@@ -1,6 +1,8 @@
 //! The allocator's settings (mimalloc is the binary's global allocator,
 //! see `main.rs`).
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 /// mimalloc's `mi_option_purge_delay`: the enum in mimalloc.h has it at 15
 /// (v2 calls it `reset_delay`); the Rust bindings give it no name.
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
@@ -9,14 +11,20 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// either).
 const PURGE_DELAY_VARS: [&str; 2] = ["MIMALLOC_PURGE_DELAY", "MIMALLOC_RESET_DELAY"];
 
+/// The purge delay set when the environment sets none: an hour, so that
+/// within a run nothing is given back by time, only by [`give_back`]. A
+/// negative delay (mimalloc's "never") would keep it even from
+/// `give_back`: mimalloc then schedules no purge at all.
+const KEEP_MS: std::ffi::c_long = 3_600_000;
+
 /// Keeps the memory a run frees for reuse instead of giving it back to the
 /// OS a second later (mimalloc's default). polars frees and allocates large
 /// buffers all through a run, and every page given back was faulted in and
 /// zeroed again when used next: on a quarter of the state, 320,000 page
-/// faults and about 6% of a CPU profile. The cost is peak memory: the
-/// high-water mark of what the run held is kept until it ends (measured in
-/// the README). `MIMALLOC_PURGE_DELAY` in the environment still decides
-/// when set.
+/// faults and about 6% of a CPU profile. What is kept is given back at the
+/// points where a run's use of memory changes ([`give_back`]), so that
+/// what one phase freed does not stay on top of the next phase's peak.
+/// `MIMALLOC_PURGE_DELAY` in the environment still decides when set.
 pub fn keep_freed_memory() {
     if PURGE_DELAY_VARS
         .iter()
@@ -24,8 +32,57 @@ pub fn keep_freed_memory() {
     {
         // SAFETY: sets an option mimalloc reads at each purge; no pointer
         // is passed.
-        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) }
+        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, KEEP_MS) }
     }
+}
+
+/// Gives the memory freed so far back to the OS: the calling thread's
+/// empty pages, and every thread's freed spans that mimalloc keeps. Called
+/// by a worker between a county's phases (staged, audited, written): each
+/// phase allocates in other sizes and on other threads than the one
+/// before, and what the last one freed, kept, added to the next one's
+/// peak (bench/README.md). Costs the page faults of memory used again
+/// after it, once a phase instead of all through it.
+pub fn give_back() {
+    // SAFETY: no pointer is passed; mimalloc collects the calling thread's
+    // heap and purges what every thread has freed to its arenas.
+    unsafe { libmimalloc_sys::mi_collect(true) }
+    SINCE_GIVEN.store(resident_bytes(), Ordering::Relaxed);
+}
+
+/// How much the process may grow past what it held after the last
+/// [`give_back`] before [`trim`] gives back again.
+const TRIM_GROWTH: u64 = 64 << 20;
+
+/// Resident memory after the last [`give_back`], in bytes.
+static SINCE_GIVEN: AtomicU64 = AtomicU64::new(0);
+
+/// [`give_back`] when the process has grown by [`TRIM_GROWTH`] since it
+/// last did: for the loops within a phase (a large county's parts, its
+/// hold rows' batches), whose freed memory polars' threads do not always
+/// use again. Memory a loop uses again is not given back, so its pages are
+/// not faulted in again each time round.
+pub fn trim() {
+    if resident_bytes() > SINCE_GIVEN.load(Ordering::Relaxed) + TRIM_GROWTH {
+        give_back();
+    }
+}
+
+/// The process's resident memory less its file-backed pages (Linux's
+/// `/proc/self/statm`: resident minus shared), in bytes; 0 where it cannot
+/// be read.
+fn resident_bytes() -> u64 {
+    let Ok(statm) = std::fs::read_to_string("/proc/self/statm") else {
+        return 0;
+    };
+    let mut pages = statm
+        .split_whitespace()
+        .skip(1)
+        .map(|v| v.parse::<u64>().unwrap_or(0));
+    let (resident, shared) = (pages.next().unwrap_or(0), pages.next().unwrap_or(0));
+    // SAFETY: sysconf reads a constant of the system.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(0) as u64;
+    resident.saturating_sub(shared) * page
 }
 
 /// mimalloc's purge delay now (milliseconds; -1: never).
@@ -82,8 +139,8 @@ mod tests {
             match std::env::var("MIMALLOC_PURGE_DELAY") {
                 Ok(v) => assert_eq!(purge_delay(), v.parse::<std::ffi::c_long>().unwrap()),
                 Err(_) => {
-                    assert_ne!(before, -1, "mimalloc's own default already never purges");
-                    assert_eq!(purge_delay(), -1);
+                    assert_ne!(before, KEEP_MS, "mimalloc's own default is already an hour");
+                    assert_eq!(purge_delay(), KEEP_MS);
                 }
             }
             return;
@@ -91,5 +148,53 @@ mod tests {
         let test = "memory::tests::freed_memory_is_kept_unless_the_environment_says_otherwise";
         in_child(test, &[]);
         in_child(test, &[("MIMALLOC_PURGE_DELAY", "50")]);
+    }
+
+    /// Resident anonymous memory of this process, in MiB (Linux).
+    fn anon_mib() -> u64 {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap();
+        let kib: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("RssAnon:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap();
+        kib / 1024
+    }
+
+    #[test]
+    fn freed_memory_is_kept_until_given_back() {
+        if child() {
+            keep_freed_memory();
+            // mimalloc's own calls: the tests' allocator is the system's.
+            let blocks: Vec<*mut u8> = (0..64)
+                .map(|_| {
+                    // SAFETY: a fresh block of 1 MiB, written whole, freed below.
+                    unsafe {
+                        let p = libmimalloc_sys::mi_malloc(1 << 20).cast::<u8>();
+                        assert!(!p.is_null());
+                        std::ptr::write_bytes(p, 1, 1 << 20);
+                        p
+                    }
+                })
+                .collect();
+            let used = anon_mib();
+            for p in blocks {
+                // SAFETY: each block was allocated above and is freed once.
+                unsafe { libmimalloc_sys::mi_free(p.cast()) }
+            }
+            let freed = anon_mib();
+            give_back();
+            let given = anon_mib();
+            assert!(
+                freed + 8 >= used,
+                "kept: {used} MiB in use, {freed} once freed"
+            );
+            assert!(
+                given + 48 <= freed,
+                "given back: {freed} MiB freed, {given} after"
+            );
+            return;
+        }
+        in_child("memory::tests::freed_memory_is_kept_until_given_back", &[]);
     }
 }

@@ -269,9 +269,18 @@ where
             return;
         }
         task.message("applying the rules");
+        // What each phase freed is given back before the next: staging's
+        // batches, the rules' joins and the outputs' row groups are
+        // allocated in other sizes and threads, and each kept under the
+        // next made a large county's peak (`memory::give_back`).
+        crate::memory::give_back();
         let outcome = county::audit_staged(p, staged, self.work, pi, self.budget)
             .map_err(E::from)
-            .and_then(|c| crate::progress::step("write county", || (self.finish)(c)));
+            .and_then(|c| {
+                crate::memory::give_back();
+                crate::progress::step("write county", || (self.finish)(c))
+            });
+        crate::memory::give_back();
         task.done();
         *lock(&self.results[pi]) = Some(outcome);
     }

@@ -168,6 +168,7 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
         })?;
         rejects.append(&mut r);
         joined.push(j);
+        crate::memory::trim();
     }
 
     // as_of: the pipeline's, else the newest time in the export (an export
@@ -270,6 +271,7 @@ fn run(p: &Pipeline, staged: &[Staged], scratch: &Scratch) -> PolarsResult<Audit
             None => whole.extend(built.holds),
         }
         dropped_bookings.extend(built.dropped_bookings);
+        crate::memory::trim();
     }
     let baseline = step("rules: baseline", || latencies.baseline())?;
     // A booking rejected as implausible is not counted as a booking either

@@ -153,6 +153,7 @@ pub fn write_county(
         flagged_out
             .write(super::workbook::flagged_rows(p, batch, &opts.privacy))
             .map_err(spill_err(&flagged_path))?;
+        crate::memory::trim();
         Ok(())
     })?;
     let holds_written = private(holds_out.finish()?, partial)?;
@@ -171,6 +172,7 @@ pub fn write_county(
     )?);
     written.push(holds_written);
     written.push(detainers_written);
+    crate::memory::trim();
     let mut df = pseudonymize_raw(&c.rejects, &opts.privacy).map_err(polars_at(out))?;
     written.push(private(
         super::write_parquet(
