@@ -271,8 +271,9 @@ where
         task.message("applying the rules");
         // What each phase freed is given back before the next: staging's
         // batches, the rules' joins and the outputs' row groups are
-        // allocated in other sizes and threads, and each kept under the
-        // next made a large county's peak (`memory::give_back`).
+        // allocated in other sizes and on other threads, so what one phase
+        // freed and kept sat under the next one's peak
+        // (`memory::give_back`).
         crate::memory::give_back();
         let outcome = county::audit_staged(p, staged, self.work, pi, self.budget)
             .map_err(E::from)

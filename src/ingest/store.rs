@@ -224,10 +224,10 @@ impl StagedSink {
     }
 }
 
-/// The bytes `df` holds in memory once its text is its own ([`own_strings`]):
-/// polars' estimate, plus the
-/// 16-byte view of each string value, which the estimate leaves out (it
-/// counts a string column's text alone).
+/// The bytes `df` holds in memory once its text is its own
+/// ([`own_strings`]): polars' estimate, plus the 16-byte view of each
+/// string value, which the estimate leaves out (it counts a string
+/// column's text alone).
 pub(crate) fn held_bytes(df: &DataFrame) -> usize {
     let strings = df
         .columns()
