@@ -54,7 +54,7 @@ pub fn give_back() {
 /// [`give_back`] before [`trim`] gives back again.
 const TRIM_GROWTH: u64 = 64 << 20;
 
-/// Resident memory after the last [`give_back`], in bytes.
+/// Resident anonymous memory after the last [`give_back`], in bytes.
 static SINCE_GIVEN: AtomicU64 = AtomicU64::new(0);
 
 /// [`give_back`] when the process has grown by [`TRIM_GROWTH`] since it
@@ -68,21 +68,20 @@ pub fn trim() {
     }
 }
 
-/// The process's resident memory less its file-backed pages (Linux's
-/// `/proc/self/statm`: resident minus shared), in bytes; 0 where it cannot
-/// be read.
+/// The process's resident anonymous memory (its heap, not the files it
+/// maps), in bytes; 0 where it cannot be read.
 fn resident_bytes() -> u64 {
-    let Ok(statm) = std::fs::read_to_string("/proc/self/statm") else {
-        return 0;
-    };
-    let mut pages = statm
-        .split_whitespace()
-        .skip(1)
-        .map(|v| v.parse::<u64>().unwrap_or(0));
-    let (resident, shared) = (pages.next().unwrap_or(0), pages.next().unwrap_or(0));
-    // SAFETY: sysconf reads a constant of the system.
-    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(0) as u64;
-    resident.saturating_sub(shared) * page
+    status_kib("RssAnon").unwrap_or(0) * 1024
+}
+
+/// A figure of Linux's `/proc/self/status` given in kB (`VmHWM`,
+/// `RssAnon`...), in KiB; none where /proc is not there.
+pub fn status_kib(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
 /// mimalloc's purge delay now (milliseconds; -1: never).
@@ -152,13 +151,7 @@ mod tests {
 
     /// Resident anonymous memory of this process, in MiB (Linux).
     fn anon_mib() -> u64 {
-        let status = std::fs::read_to_string("/proc/self/status").unwrap();
-        let kib: u64 = status
-            .lines()
-            .find_map(|l| l.strip_prefix("RssAnon:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap();
-        kib / 1024
+        status_kib("RssAnon").unwrap() / 1024
     }
 
     #[test]

@@ -27,14 +27,7 @@ static PEAKS: Mutex<Vec<(&'static str, u64)>> = Mutex::new(Vec::new());
 /// The process's peak resident memory so far, in KiB (Linux's `VmHWM`;
 /// 0 where /proc is not there).
 pub fn peak_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        })
-        .unwrap_or(0)
+    crate::memory::status_kib("VmHWM").unwrap_or(0)
 }
 
 fn timings_on() -> bool {
