@@ -1,7 +1,7 @@
-//! One county's work once its files are staged: the rules applied, the raw
-//! text of rows the rules rejected read back, every reject gathered into one
-//! table, and each input file's rows reconciled (`rows_in = rows_used +
-//! rows_rejected`). Also the [`County`] this hands on to the outputs and the
+//! One county's work once its files are staged: the rules applied, each
+//! input file's rows reconciled (`rows_in = rows_used + rows_rejected`), and
+//! the rejects kept until they are written, then gathered a source file at
+//! a time with the raw text of the rows the rules rejected read back. Also the [`County`] this hands on to the outputs and the
 //! errors of the whole processing; the private work folder is `workdir`'s.
 
 use crate::audit::{self, Audit, AuditError};
@@ -56,8 +56,8 @@ pub struct County {
     pub index: usize,
     pub pipeline: Pipeline,
     pub audit: Audit,
-    /// Every rejected row of the county, sorted, in the `rejects/` schema.
-    pub rejects: DataFrame,
+    /// Every rejected row of the county, gathered when it is written.
+    pub rejects: Rejects,
     pub files: Vec<Reconciled>,
 }
 
@@ -74,21 +74,9 @@ pub(crate) fn audit_staged(
     staged.sort_by(|a, b| (a.input, &a.stats.path).cmp(&(b.input, &b.stats.path)));
     let scratch = audit::Scratch::new(work, format!("county{index:04}"), budget);
     let mut audit = crate::progress::step("rules", || audit::audit(&p, &staged, &scratch))?;
-    // Taken, not copied: the rules' rejects are read only here, and with
-    // their raw text they grow with the county.
-    let rule_rejects = std::mem::take(&mut audit.rejects);
-    let rule_rejects = crate::progress::step("fill raw", || fill_raw(&p, &staged, rule_rejects))?;
-    let rejects = crate::progress::step("gather rejects", || {
-        gather_rejects(&p, &staged, rule_rejects)
-    })
-    .map_err(|source| ProcessError::Rejects {
-        pipeline: p.file.clone(),
-        source,
-    })?;
-    let files = reconcile(&staged, &rejects).map_err(|source| ProcessError::Rejects {
-        pipeline: p.file.clone(),
-        source,
-    })?;
+    // Taken, not copied: the rules' rejects are read only by `Rejects`.
+    let rejects = Rejects::new(std::mem::take(&mut audit.rejects), staged);
+    let files = rejects.reconcile();
     Ok(County {
         index,
         pipeline: p,
@@ -98,49 +86,148 @@ pub(crate) fn audit_staged(
     })
 }
 
-/// Reads back the raw values of rows rejected by the rules.
-fn fill_raw(
-    p: &Pipeline,
-    staged: &[Staged],
-    mut rejects: Vec<Reject>,
-) -> Result<Vec<Reject>, IngestError> {
-    let find = |r: &Reject| {
-        staged
-            .iter()
-            .position(|s| s.table == r.table && s.stats.display == r.source_file)
-    };
-    let at: Vec<Option<usize>> = rejects.iter().map(find).collect();
-    let mut wanted: BTreeMap<(usize, usize), BTreeSet<i64>> = BTreeMap::new();
-    for (r, si) in rejects.iter().zip(&at) {
-        if let Some(si) = *si {
-            wanted
-                .entry((si, staged[si].input))
-                .or_default()
-                .insert(r.source_row);
-        }
-    }
-    // A file at a time, so that one file's raw text is held beside the
-    // rejects, not every file's.
-    for ((si, ii), rows) in wanted {
-        let raw = ingest::raw_values(&p.inputs[ii], &staged[si], &rows)?;
-        for (r, _) in rejects.iter_mut().zip(&at).filter(|(_, a)| **a == Some(si)) {
-            if let Some(v) = raw.get(&r.source_row) {
-                r.raw = v.clone();
-            }
-        }
-    }
-    Ok(rejects)
+/// A county's rejected rows until they are written: the rules' rejects,
+/// their raw text not yet read back, and its input files' rejects from
+/// staging. They are gathered one source file at a time
+/// ([`Rejects::for_each_file`]), so that the raw text of one file's
+/// rejects is held at once, not the county's.
+#[derive(Default)]
+pub struct Rejects {
+    /// The rules' rejects, without their raw text.
+    rule: Vec<Reject>,
+    /// The county's staged files in pipeline order, their rows dropped:
+    /// their staging rejects and what reads a row of them again.
+    files: Vec<Staged>,
+    /// Rejected rows by table, source file and reason.
+    counts: BTreeMap<(String, String, String), u64>,
 }
 
-/// Every rejected row of the county, from staging and from the rules, in
-/// the `rejects/` schema and order.
-fn gather_rejects(p: &Pipeline, staged: &[Staged], rule: Vec<Reject>) -> PolarsResult<DataFrame> {
-    let mut parts = vec![rejects_frame(&rule)?.lazy()];
-    drop(rule);
-    for s in staged {
-        parts.push(s.rejects.scan()?);
+impl Rejects {
+    fn new(rule: Vec<Reject>, mut files: Vec<Staged>) -> Rejects {
+        let mut counts: BTreeMap<(String, String, String), u64> = BTreeMap::new();
+        for r in &rule {
+            let key = (
+                r.table.name().to_string(),
+                r.source_file.clone(),
+                r.reason.to_string(),
+            );
+            *counts.entry(key).or_default() += 1;
+        }
+        for s in &mut files {
+            // Staging counted its rejects by reason as it wrote them.
+            for (reason, n) in &s.stats.rejected {
+                let key = (
+                    s.table.name().to_string(),
+                    s.stats.display.clone(),
+                    reason.clone(),
+                );
+                *counts.entry(key).or_default() += n;
+            }
+            // The rows were read by the rules and are not needed again.
+            s.rows = ingest::StagedData::Parts(Vec::new());
+            s.rejected_ids = Vec::new();
+        }
+        Rejects {
+            rule,
+            files,
+            counts,
+        }
     }
-    concat(parts, UnionArgs::default())?
+
+    /// How many rows were rejected.
+    pub fn total(&self) -> u64 {
+        self.counts.values().sum()
+    }
+
+    /// Rejected rows by table, source file and reason, in that order.
+    pub fn counts(&self) -> Vec<(String, String, String, u64)> {
+        self.counts
+            .iter()
+            .map(|((t, f, r), n)| (t.clone(), f.clone(), r.clone(), *n))
+            .collect()
+    }
+
+    /// Rows rejected per input file, by reason, for the manifest and `check`.
+    fn reconcile(&self) -> Vec<Reconciled> {
+        self.files
+            .iter()
+            .map(|s| {
+                let (table, file) = (s.table.name(), s.stats.display.as_str());
+                let by_reason: BTreeMap<String, u64> = self
+                    .counts
+                    .iter()
+                    .filter(|((t, f, _), _)| t == table && f == file)
+                    .map(|((_, _, r), n)| (r.clone(), *n))
+                    .collect();
+                Reconciled {
+                    table: table.to_string(),
+                    input: s.input,
+                    stats: s.stats.clone(),
+                    rows_rejected: by_reason.values().sum(),
+                    rejected_by_reason: by_reason,
+                }
+            })
+            .collect()
+    }
+
+    /// Calls `f` with every rejected row of the county in the `rejects/`
+    /// schema and order (by table, source file, source row and reason), a
+    /// frame per table and source file, the raw text of the rules' rejects
+    /// read back from their file first.
+    pub fn for_each_file(
+        self,
+        p: &Pipeline,
+        mut f: impl FnMut(DataFrame) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let at = |source| ProcessError::Rejects {
+            pipeline: p.file.clone(),
+            source,
+        };
+        // Table and file names in the order of their text, as the rows are
+        // sorted; the rules' rejects of a file come before staging's.
+        let mut groups: BTreeMap<(String, String), (Vec<Reject>, Vec<usize>)> = BTreeMap::new();
+        for r in self.rule {
+            let key = (r.table.name().to_string(), r.source_file.clone());
+            groups.entry(key).or_default().0.push(r);
+        }
+        for (i, s) in self.files.iter().enumerate() {
+            let key = (s.table.name().to_string(), s.stats.display.clone());
+            groups.entry(key).or_default().1.push(i);
+        }
+        for (_, (mut rule, files)) in groups {
+            // A row of the file the rules rejected is read back from the
+            // first file staged under its name (as the rows came from).
+            if let Some(&si) = files.first() {
+                let s = &self.files[si];
+                let rows: BTreeSet<i64> = rule.iter().map(|r| r.source_row).collect();
+                let raw = ingest::raw_values(&p.inputs[s.input], s, &rows)?;
+                for r in &mut rule {
+                    if let Some(v) = raw.get(&r.source_row) {
+                        r.raw = v.clone();
+                    }
+                }
+            }
+            let mut parts = vec![rejects_frame(&rule).map_err(at)?.lazy()];
+            drop(rule);
+            for &si in &files {
+                parts.push(self.files[si].rejects.scan().map_err(at)?);
+            }
+            f(gathered(p, parts).map_err(at)?)?;
+        }
+        Ok(())
+    }
+
+    /// The columns of the `rejects/` output, without rows.
+    pub fn columns(p: &Pipeline) -> PolarsResult<DataFrame> {
+        gathered(p, vec![rejects_frame(&[])?.lazy()])
+    }
+}
+
+/// Rejected rows in the `rejects/` schema, sorted by source row and reason
+/// (their table and source file are one), in the order given where those
+/// are equal.
+fn gathered(p: &Pipeline, parts: Vec<LazyFrame>) -> PolarsResult<DataFrame> {
+    Ok(concat(parts, UnionArgs::default())?
         .with_columns([
             lit(p.slug.as_str()).alias("county"),
             lit(p.county.as_str()).alias("county_name"),
@@ -157,49 +244,11 @@ fn gather_rejects(p: &Pipeline, staged: &[Staged], rule: Vec<Reject>) -> PolarsR
             col("raw"),
         ])
         .sort(
-            ["table", ingest::SOURCE_FILE, ingest::SOURCE_ROW, "reason"],
+            [ingest::SOURCE_ROW, "reason"],
             SortMultipleOptions::default().with_maintain_order(true),
         )
-        .collect_with_engine(Engine::Streaming)
-        .map(|r| r.unwrap_single())
-}
-
-/// Rows rejected per input file, by reason, for the manifest and `check`.
-fn reconcile(staged: &[Staged], rejects: &DataFrame) -> PolarsResult<Vec<Reconciled>> {
-    let counts = rejects
-        .clone()
-        .lazy()
-        .group_by([col("table"), col(ingest::SOURCE_FILE), col("reason")])
-        .agg([len().alias("n")])
         .collect_with_engine(Engine::Streaming)?
-        .unwrap_single();
-    let tables = crate::audit::frame::strs(&counts, "table")?;
-    let files = crate::audit::frame::strs(&counts, ingest::SOURCE_FILE)?;
-    let reasons = crate::audit::frame::strs(&counts, "reason")?;
-    let n = counts.column("n")?.cast(&DataType::Int64)?;
-    let n: Vec<i64> = n.i64()?.iter().map(|v| v.unwrap_or(0)).collect();
-    Ok(staged
-        .iter()
-        .map(|s| {
-            let mut by_reason = BTreeMap::new();
-            for i in 0..counts.height() {
-                if tables[i].as_deref() == Some(s.table.name())
-                    && files[i].as_deref() == Some(s.stats.display.as_str())
-                {
-                    *by_reason
-                        .entry(reasons[i].clone().unwrap_or_default())
-                        .or_default() += n[i] as u64;
-                }
-            }
-            Reconciled {
-                table: s.table.name().to_string(),
-                input: s.input,
-                stats: s.stats.clone(),
-                rows_rejected: by_reason.values().sum(),
-                rejected_by_reason: by_reason,
-            }
-        })
-        .collect())
+        .unwrap_single())
 }
 
 /// Inputs whose share of rejected rows passed `rules.max_reject_rate`.

@@ -384,3 +384,130 @@ fn workbook_has_its_sheets_real_cells_and_splits_long_tables() {
     assert!(plain.starts_with(b"county,"));
     assert!(!plain.contains(&b'\r'));
 }
+
+/// A county's rejects are gathered a source file at a time and written in
+/// row groups of 16,384 rows or more: the file keeps the order by table,
+/// source file, row and reason across files and row groups (the detainers'
+/// file, staged after both bookings files, comes between the bookings and
+/// the releases), and the rows the rules rejected get their raw text from
+/// their own file.
+#[test]
+fn rejects_of_several_files_keep_their_order_across_row_groups() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("p.toml"),
+        r#"county = "Many Rejects"
+state = "CA"
+timezone = "America/Los_Angeles"
+as_of = "2026-06-30T00:00:00"
+[rules]
+max_reject_rate = 1.0
+[[inputs]]
+table = "bookings"
+path = "b_*.csv"
+[inputs.columns]
+booking_id = "BKG"
+booked_at = "BOOKED"
+[[inputs]]
+table = "releases"
+path = "b_*.csv"
+[inputs.columns]
+booking_id = "BKG"
+released_at = "RELEASED"
+[[inputs]]
+table = "detainers"
+path = "d.csv"
+[inputs.columns]
+booking_id = "BKG"
+lodged_at = "LODGED"
+"#,
+    )
+    .unwrap();
+    // Rows 1, 4, 7, ... are bookings; the row after each is an exact copy
+    // (rejected by the rules as a duplicate, in both tables); the row after
+    // that has no valid times (rejected while read, in both tables).
+    const ROWS: usize = 12_300;
+    let mut expected: Vec<(String, String, String, String)> = Vec::new();
+    for file in ["b_1.csv", "b_2.csv"] {
+        let mut csv = String::from("BKG,BOOKED,RELEASED\n");
+        for i in 1..=ROWS {
+            let id = format!("{file}-{}", i - (i - 1) % 3);
+            match i % 3 {
+                1 | 2 => csv.push_str(&format!("{id},2019-01-01 10:00,2019-01-02 10:00\n")),
+                _ => csv.push_str(&format!("{id},not a date,not a date\n")),
+            }
+        }
+        std::fs::write(dir.path().join(file), csv).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("d.csv"),
+        "BKG,LODGED\nb_1.csv-1,2019-01-01 12:00\nnone,2019-01-01 12:00\n",
+    )
+    .unwrap();
+    let row = |table: &str, file: &str, i: usize| {
+        let reason = if i % 3 == 2 {
+            "duplicate_row"
+        } else {
+            "bad_datetime"
+        };
+        (table.into(), file.into(), i.to_string(), reason.into())
+    };
+    for table in ["bookings", "releases"] {
+        if table == "releases" {
+            expected.push((
+                "detainers".into(),
+                "d.csv".into(),
+                "2".into(),
+                "no_booking".into(),
+            ));
+        }
+        for file in ["b_1.csv", "b_2.csv"] {
+            expected.extend(
+                (1..=ROWS)
+                    .filter(|i| i % 3 != 1)
+                    .map(|i| row(table, file, i)),
+            );
+        }
+    }
+    assert_eq!(expected.len(), 32_801);
+
+    let o = run(&["--quiet", "run", "p.toml", "--out", "out"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let path = dir
+        .path()
+        .join("out/rejects/county=many-rejects/part-0.parquet");
+    let rows = read_parquet(&path);
+    let got: Vec<(String, String, String, String)> = rows
+        .iter()
+        .map(|r| {
+            let f = |k: &str| r[k].clone();
+            (f("table"), f("source_file"), f("source_row"), f("reason"))
+        })
+        .collect();
+    assert_eq!(got.len(), expected.len());
+    if let Some(i) = (0..got.len()).find(|&i| got[i] != expected[i]) {
+        panic!("row {i}: {:?}, expected {:?}", got[i], expected[i]);
+    }
+    // 32,801 rows: two row groups, as polars' writer cuts them.
+    let file = std::fs::File::open(&path).unwrap();
+    let meta = parquet::file::reader::SerializedFileReader::new(file).unwrap();
+    let groups: Vec<i64> = parquet::file::reader::FileReader::metadata(&meta)
+        .row_groups()
+        .iter()
+        .map(|g| g.num_rows())
+        .collect();
+    assert_eq!(groups, [16_400, 16_401]);
+    // A duplicate the rules rejected, raw text read back from its own file.
+    let dup = rows
+        .iter()
+        .find(|r| {
+            r["table"] == "releases" && r["source_file"] == "b_2.csv" && r["source_row"] == "5"
+        })
+        .unwrap();
+    assert_eq!(dup["reason"], "duplicate_row");
+    assert!(
+        dup["raw"].contains(r#""BKG":"b_2.csv-4""#),
+        "{}",
+        dup["raw"]
+    );
+}

@@ -9,49 +9,49 @@ use super::row_groups::ParquetRows;
 use super::summary::HoldMonths;
 use super::Options;
 use super::{class, polars_at, OutputError, Written};
-use crate::county::{over_reject_rate, County, Reconciled};
-use crate::ingest;
+use crate::county::{over_reject_rate, County, Reconciled, Rejects};
 use std::path::{Path, PathBuf};
+
+/// Rows in a row group of a county's rejects: a row carries its raw text,
+/// and a row group is held in memory until it is written whole.
+pub const REJECTS_ROW_GROUP: usize = 16 * 1024;
 
 /// The rejects with their raw values pseudonymized (when asked).
 fn pseudonymize_raw(
-    rejects: &polars::prelude::DataFrame,
+    rejects: polars::prelude::DataFrame,
     privacy: &super::privacy::Privacy,
 ) -> polars::prelude::PolarsResult<polars::prelude::DataFrame> {
     use polars::prelude::*;
     if !privacy.is_on() {
-        return Ok(rejects.clone());
+        return Ok(rejects);
     }
-    let raw: Vec<Option<String>> = crate::audit::frame::strs(rejects, "raw")?
+    let raw: Vec<Option<String>> = crate::audit::frame::strs(&rejects, "raw")?
         .into_iter()
         .map(|r| r.map(|r| privacy.raw(&r)))
         .collect();
-    let mut df = rejects.clone();
+    let mut df = rejects;
     df.with_column(Column::new("raw".into(), raw))?;
     Ok(df)
 }
 
-/// Rejects counted by table, file and reason, for the workbook.
-fn reject_counts(
-    rejects: &polars::prelude::DataFrame,
-) -> polars::prelude::PolarsResult<Vec<(String, String, String, u64)>> {
-    use crate::audit::frame::strs;
-    let tables = strs(rejects, "table")?;
-    let files = strs(rejects, ingest::SOURCE_FILE)?;
-    let reasons = strs(rejects, "reason")?;
-    let mut counts: std::collections::BTreeMap<(String, String, String), u64> = Default::default();
-    for i in 0..rejects.height() {
-        let key = (
-            tables[i].clone().unwrap_or_default(),
-            files[i].clone().unwrap_or_default(),
-            reasons[i].clone().unwrap_or_default(),
-        );
-        *counts.entry(key).or_default() += 1;
-    }
-    Ok(counts
-        .into_iter()
-        .map(|((t, f, r), n)| (t, f, r, n))
-        .collect())
+/// Writes a county's rejects, a source file's rows at a time, in row
+/// groups of [`REJECTS_ROW_GROUP`] rows.
+fn write_rejects(
+    rejects: Rejects,
+    p: &crate::config::Pipeline,
+    partial: &Path,
+    opts: &Options,
+) -> anyhow::Result<Written> {
+    let rel = format!("rejects/county={}/part-0.parquet", p.slug);
+    let plan = super::row_groups::row_group_plan(rejects.total() as usize, REJECTS_ROW_GROUP);
+    let mut out = ParquetRows::with_plan(partial, &rel, plan)?;
+    // The columns, for a county without rejects.
+    out.push(Rejects::columns(p).map_err(polars_at(partial))?)?;
+    rejects.for_each_file(p, |df| {
+        out.push(pseudonymize_raw(df, &opts.privacy).map_err(polars_at(partial))?)?;
+        Ok(())
+    })?;
+    Ok(out.finish()?)
 }
 
 /// A county after its own outputs are written: its rejects, holds, class
@@ -92,7 +92,7 @@ pub struct Done {
 /// members, possible duplicates, workbook rows and report figures are
 /// gathered as the holds go by.
 pub fn write_county(
-    c: County,
+    mut c: County,
     partial: &Path,
     spill: &Path,
     opts: &Options,
@@ -114,6 +114,12 @@ pub fn write_county(
     let flagged_path = spill.join(format!("{tag}.flagged.csv"));
     let duplicates_path = spill.join(format!("{tag}.duplicates.bin"));
 
+    let rejects = std::mem::take(&mut c.rejects);
+    let rejected = rejects.total();
+    let reject_counts = rejects.counts();
+    // First, so that the rules' rejects are not held beside the holds.
+    let rejects_written = private(write_rejects(rejects, p, partial, opts)?, partial)?;
+    crate::memory::trim();
     let holds = &c.audit.holds;
     let mut holds_out = ParquetRows::create(
         partial,
@@ -172,17 +178,7 @@ pub fn write_county(
     )?);
     written.push(holds_written);
     written.push(detainers_written);
-    crate::memory::trim();
-    let mut df = pseudonymize_raw(&c.rejects, &opts.privacy).map_err(polars_at(out))?;
-    written.push(private(
-        super::write_parquet(
-            partial,
-            &format!("rejects/county={slug}/part-0.parquet"),
-            &mut df,
-        )?,
-        partial,
-    )?);
-    drop(df);
+    written.push(rejects_written);
 
     // The members go straight to their spill file; the report keeps
     // their totals.
@@ -208,7 +204,7 @@ pub fn write_county(
                 flagged_counts.persons,
                 &totals,
                 &c.files,
-                c.rejects.height() as u64,
+                rejected,
             )
             .map_err(polars_at(out))?,
         )
@@ -217,8 +213,8 @@ pub fn write_county(
     };
     drop(summary);
     Ok(Done {
-        reject_counts: reject_counts(&c.rejects).map_err(polars_at(out))?,
-        rejected: c.rejects.height() as u64,
+        reject_counts,
+        rejected,
         over_limit: over_reject_rate(&c),
         members_count: totals.count(),
         members: members_path,
