@@ -36,14 +36,30 @@ pub fn keep_freed_memory() {
     }
 }
 
-/// Gives the memory freed so far back to the OS: the calling thread's
-/// empty pages, and every thread's freed spans that mimalloc keeps. Called
-/// by a worker between a county's phases (staged, audited, written): each
-/// phase allocates in other sizes and on other threads than the one
-/// before, and what the last one freed, kept, added to the next one's
-/// peak (bench/README.md). Costs the page faults of memory used again
-/// after it, once a phase instead of all through it.
+/// Resident anonymous memory below which freed memory is kept even
+/// between phases: given back, what the next phase uses again costs its
+/// page faults once more (a large share of a run's system time when
+/// every phase of every county gave back), while kept, so little cannot
+/// lift the peak of a run whose large counties hold more
+/// (bench/README.md).
+const KEEP_BELOW: u64 = 512 << 20;
+
+/// Gives the memory freed so far back to the OS ([`collect`]) when the
+/// process holds [`KEEP_BELOW`] or more. Called by a worker between a
+/// county's phases (staged, audited, written): each phase allocates in
+/// other sizes and on other threads than the one before, and what the last
+/// one freed, kept, added to the next one's peak (bench/README.md). Costs
+/// the page faults of memory used again after it, once a phase instead of
+/// all through it.
 pub fn give_back() {
+    if resident_bytes() >= KEEP_BELOW {
+        collect();
+    }
+}
+
+/// Gives the memory freed so far back to the OS: the calling thread's
+/// empty pages, and every thread's freed spans that mimalloc keeps.
+fn collect() {
     // SAFETY: no pointer is passed; mimalloc collects the calling thread's
     // heap and purges what every thread has freed to its arenas.
     unsafe { libmimalloc_sys::mi_collect(true) }
@@ -51,17 +67,17 @@ pub fn give_back() {
 }
 
 /// How much the process may grow past what it held after the last
-/// [`give_back`] before [`trim`] gives back again.
+/// [`collect`] before [`trim`] gives back again.
 const TRIM_GROWTH: u64 = 64 << 20;
 
-/// Resident anonymous memory after the last [`give_back`], in bytes.
+/// Resident anonymous memory after the last [`collect`], in bytes.
 static SINCE_GIVEN: AtomicU64 = AtomicU64::new(0);
 
 /// [`give_back`] when the process has grown by [`TRIM_GROWTH`] since it
-/// last did: for the loops within a phase (a large county's parts, its
-/// hold rows' batches), whose freed memory polars' threads do not always
-/// use again. Memory a loop uses again is not given back, so its pages are
-/// not faulted in again each time round.
+/// last gave back: for the loops within a phase (a large county's parts,
+/// its hold rows' batches), whose freed memory polars' threads do not
+/// always use again. Memory a loop uses again is not given back, so its
+/// pages are not faulted in again each time round.
 pub fn trim() {
     if resident_bytes() > SINCE_GIVEN.load(Ordering::Relaxed) + TRIM_GROWTH {
         give_back();
@@ -176,11 +192,18 @@ mod tests {
                 unsafe { libmimalloc_sys::mi_free(p.cast()) }
             }
             let freed = anon_mib();
+            // Far below `KEEP_BELOW`: kept even between phases.
             give_back();
+            let kept = anon_mib();
+            collect();
             let given = anon_mib();
             assert!(
                 freed + 8 >= used,
                 "kept: {used} MiB in use, {freed} once freed"
+            );
+            assert!(
+                kept + 8 >= freed,
+                "kept below the bound: {freed} MiB freed, {kept} after give_back"
             );
             assert!(
                 given + 48 <= freed,
