@@ -1,8 +1,9 @@
 //! One county's work once its files are staged: the rules applied, each
 //! input file's rows reconciled (`rows_in = rows_used + rows_rejected`), and
 //! the rejects kept until they are written, then gathered a source file at
-//! a time with the raw text of the rows the rules rejected read back. Also the [`County`] this hands on to the outputs and the
-//! errors of the whole processing; the private work folder is `workdir`'s.
+//! a time with the raw text of the rows the rules rejected read back. Also
+//! the [`County`] this hands on to the outputs and the errors of the whole
+//! processing; the private work folder is `workdir`'s.
 
 use crate::audit::{self, Audit, AuditError};
 use crate::config::Pipeline;
@@ -195,8 +196,8 @@ impl Rejects {
             groups.entry(key).or_default().1.push(i);
         }
         for (_, (mut rule, files)) in groups {
-            // A row of the file the rules rejected is read back from the
-            // first file staged under its name (as the rows came from).
+            // The raw text of the rows the rules rejected is read back
+            // from the first file staged under their file's name.
             if let Some(&si) = files.first() {
                 let s = &self.files[si];
                 let rows: BTreeSet<i64> = rule.iter().map(|r| r.source_row).collect();
