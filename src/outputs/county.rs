@@ -34,8 +34,9 @@ fn pseudonymize_raw(
     Ok(df)
 }
 
-/// Writes a county's rejects, a source file's rows at a time, in row
-/// groups of [`REJECTS_ROW_GROUP`] rows.
+/// Writes a county's rejects, a source file's rows at a time, in the row
+/// groups `write_parquet` would cut at [`REJECTS_ROW_GROUP`] rows a group
+/// (that many to twice as many less one).
 fn write_rejects(
     rejects: Rejects,
     p: &crate::config::Pipeline,
