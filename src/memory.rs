@@ -73,14 +73,15 @@ const TRIM_GROWTH: u64 = 64 << 20;
 /// Resident anonymous memory after the last [`collect`], in bytes.
 static SINCE_GIVEN: AtomicU64 = AtomicU64::new(0);
 
-/// [`give_back`] when the process has grown by [`TRIM_GROWTH`] since it
-/// last gave back: for the loops within a phase (a large county's parts,
-/// its hold rows' batches), whose freed memory polars' threads do not
-/// always use again. Memory a loop uses again is not given back, so its
-/// pages are not faulted in again each time round.
+/// Gives back as [`give_back`] does, when the process has also grown by
+/// [`TRIM_GROWTH`] since it last gave back: for the loops within a phase
+/// (a large county's parts, its hold rows' batches), whose freed memory
+/// polars' threads do not always use again. Memory a loop uses again is
+/// not given back, so its pages are not faulted in again each time round.
 pub fn trim() {
-    if resident_bytes() > SINCE_GIVEN.load(Ordering::Relaxed) + TRIM_GROWTH {
-        give_back();
+    let now = resident_bytes();
+    if now >= KEEP_BELOW && now > SINCE_GIVEN.load(Ordering::Relaxed) + TRIM_GROWTH {
+        collect();
     }
 }
 
