@@ -192,6 +192,101 @@ pub fn read_record<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// Record files written by [`write_record`], each already in `order`,
+/// read back as one sequence in that order (a k-way merge): what is in
+/// memory at once is one record per file. Of equal records, the one of the
+/// file listed first comes first, so the files' order breaks ties
+/// (`audit::kept` lists its parts, `outputs::runs` its runs, in the order
+/// they were written).
+pub struct MergedRecords<T> {
+    /// Each file's reader, the records left in it and its path.
+    readers: Vec<(std::io::BufReader<File>, usize, PathBuf)>,
+    heap: std::collections::BinaryHeap<Head<T>>,
+    order: fn(&T, &T) -> std::cmp::Ordering,
+}
+
+/// The next record of file `file`, ordered for the max-heap of
+/// [`MergedRecords`] so that it pops the least.
+struct Head<T> {
+    record: T,
+    file: usize,
+    order: fn(&T, &T) -> std::cmp::Ordering,
+}
+
+impl<T> PartialEq for Head<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == std::cmp::Ordering::Equal
+    }
+}
+impl<T> Eq for Head<T> {}
+impl<T> PartialOrd for Head<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<T> Ord for Head<T> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        // Reversed: `BinaryHeap` pops its greatest.
+        (self.order)(&other.record, &self.record).then(other.file.cmp(&self.file))
+    }
+}
+
+impl<T: serde::de::DeserializeOwned> MergedRecords<T> {
+    /// Opens `files`, each (path, how many records it holds).
+    pub fn open(
+        files: &[(PathBuf, usize)],
+        order: fn(&T, &T) -> std::cmp::Ordering,
+    ) -> std::io::Result<MergedRecords<T>> {
+        let mut m = MergedRecords {
+            readers: Vec::with_capacity(files.len()),
+            heap: std::collections::BinaryHeap::with_capacity(files.len()),
+            order,
+        };
+        for (path, count) in files {
+            let file = File::open(path).map_err(at(path))?;
+            m.readers.push((
+                std::io::BufReader::with_capacity(1 << 16, file),
+                *count,
+                path.clone(),
+            ));
+        }
+        for file in 0..m.readers.len() {
+            m.advance(file)?;
+        }
+        Ok(m)
+    }
+
+    /// Reads file `file`'s next record onto the heap, if it has one.
+    fn advance(&mut self, file: usize) -> std::io::Result<()> {
+        let (reader, left, path) = &mut self.readers[file];
+        if *left == 0 {
+            return Ok(());
+        }
+        *left -= 1;
+        let record = read_record(reader, path)?;
+        self.heap.push(Head {
+            record,
+            file,
+            order: self.order,
+        });
+        Ok(())
+    }
+
+    /// The least record left, which is then read past; none at the end.
+    pub fn pop(&mut self) -> std::io::Result<Option<T>> {
+        let Some(Head { record, file, .. }) = self.heap.pop() else {
+            return Ok(None);
+        };
+        self.advance(file)?;
+        Ok(Some(record))
+    }
+
+    /// The record [`MergedRecords::pop`] would give next.
+    pub fn peek(&self) -> Option<&T> {
+        self.heap.peek().map(|h| &h.record)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,5 +375,36 @@ mod tests {
         drop(held);
         remove_abandoned(near.path());
         assert!(!live.exists());
+    }
+
+    /// Files of (key, tag) records, each in key order, merged by key alone:
+    /// every record once, keys ascending, equal keys in the files' order
+    /// (the tags say which file and place each came from).
+    #[test]
+    fn merged_records_come_in_order_ties_in_the_files_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let data: [&[(u32, &str)]; 3] = [
+            &[(1, "a1"), (4, "a4"), (4, "a4b"), (9, "a9")],
+            &[],
+            &[(0, "c0"), (4, "c4"), (10, "c10")],
+        ];
+        let mut files = Vec::new();
+        for (i, recs) in data.iter().enumerate() {
+            let path = dir.path().join(format!("f{i}.bin"));
+            let mut w = std::fs::File::create(&path).unwrap();
+            for (k, t) in recs.iter() {
+                write_record(&mut w, &(*k, t.to_string()), &path).unwrap();
+            }
+            files.push((path, recs.len()));
+        }
+        let by_key = |a: &(u32, String), b: &(u32, String)| a.0.cmp(&b.0);
+        let mut merged = MergedRecords::open(&files, by_key).unwrap();
+        assert_eq!(merged.peek().map(|r| r.1.as_str()), Some("c0"));
+        let mut got = Vec::new();
+        while let Some((_, tag)) = merged.pop().unwrap() {
+            got.push(tag);
+        }
+        assert_eq!(got, ["c0", "a1", "a4", "a4b", "c4", "a9", "c10"]);
+        assert!(merged.peek().is_none());
     }
 }

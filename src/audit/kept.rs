@@ -13,10 +13,8 @@
 //! audited in.
 
 use super::holds::{row_order, Hold};
-use crate::workdir::{at, read_record, write_record};
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
-use std::io::{BufReader, BufWriter, Write};
+use crate::workdir::{at, write_record, MergedRecords};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// Holds read back a batch at a time: large enough that a batch's frames
@@ -77,9 +75,9 @@ impl Holds {
         match &self.kept {
             Kept::Memory(holds) => f(holds),
             Kept::Files(files) => {
-                let mut merge = Merge::open(files)?;
+                let mut merge = MergedRecords::open(files, row_order)?;
                 let mut buf = Vec::with_capacity(batch.min(self.len));
-                while let Some(h) = merge.next_hold()? {
+                while let Some(h) = merge.pop()? {
                     buf.push(h);
                     if buf.len() == batch {
                         f(&buf)?;
@@ -171,74 +169,6 @@ impl Spill {
             len: self.len,
             detainer_rows: self.detainer_rows,
         }
-    }
-}
-
-/// The next row of one part, ordered for a min-heap by `row_order`.
-struct Head {
-    hold: Hold,
-    part: usize,
-}
-
-impl PartialEq for Head {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-impl Eq for Head {}
-impl PartialOrd for Head {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Head {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // Reversed: `BinaryHeap` pops its greatest.
-        row_order(&other.hold, &self.hold).then(other.part.cmp(&self.part))
-    }
-}
-
-/// The parts' files merged in row order.
-struct Merge {
-    readers: Vec<(BufReader<std::fs::File>, usize, PathBuf)>,
-    heap: BinaryHeap<Head>,
-}
-
-impl Merge {
-    fn open(files: &[(PathBuf, usize)]) -> std::io::Result<Merge> {
-        let mut m = Merge {
-            readers: Vec::with_capacity(files.len()),
-            heap: BinaryHeap::with_capacity(files.len()),
-        };
-        for (path, rows) in files {
-            let file = std::fs::File::open(path).map_err(at(path))?;
-            m.readers
-                .push((BufReader::with_capacity(1 << 16, file), *rows, path.clone()));
-        }
-        for part in 0..m.readers.len() {
-            m.advance(part)?;
-        }
-        Ok(m)
-    }
-
-    /// Reads part `part`'s next row onto the heap, if it has one.
-    fn advance(&mut self, part: usize) -> std::io::Result<()> {
-        let (reader, left, path) = &mut self.readers[part];
-        if *left == 0 {
-            return Ok(());
-        }
-        *left -= 1;
-        let hold: Hold = read_record(reader, path)?;
-        self.heap.push(Head { hold, part });
-        Ok(())
-    }
-
-    fn next_hold(&mut self) -> std::io::Result<Option<Hold>> {
-        let Some(Head { hold, part }) = self.heap.pop() else {
-            return Ok(None);
-        };
-        self.advance(part)?;
-        Ok(Some(hold))
     }
 }
 

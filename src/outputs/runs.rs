@@ -13,12 +13,11 @@
 //! persons in the largest). Sorted runs bound it, and a county of fewer
 //! persons than `limit` writes no file and is merged from memory.
 
-use crate::workdir::{at, read_record, write_record};
+use crate::workdir::{at, write_record, MergedRecords};
 use serde::{de::DeserializeOwned, Serialize};
 use std::borrow::Borrow;
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
-use std::io::{BufReader, BufWriter, Write};
+use std::collections::BTreeMap;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// Entries by key, at most `limit` of them in memory.
@@ -123,67 +122,36 @@ where
 
 /// The runs merged by key.
 struct Merge<K, V> {
-    readers: Vec<(BufReader<std::fs::File>, usize)>,
-    /// The next key of each run, smallest (then earliest run) first.
-    heap: BinaryHeap<Reverse<(K, usize)>>,
-    heads: Vec<Option<V>>,
+    records: MergedRecords<(K, V)>,
     combine: fn(&mut V, V),
-    files: Files,
+    /// Kept until the merge is dropped, which removes the run files.
+    _files: Files,
+}
+
+/// Entries by key alone: the runs' order, which [`MergedRecords`] keeps
+/// for equal keys, is the order they were gathered in.
+fn by_key<K: Ord, V>(a: &(K, V), b: &(K, V)) -> std::cmp::Ordering {
+    a.0.cmp(&b.0)
 }
 
 impl<K: Ord + DeserializeOwned, V: DeserializeOwned> Merge<K, V> {
     fn open(files: Files, combine: fn(&mut V, V)) -> std::io::Result<Merge<K, V>> {
-        let mut m = Merge {
-            readers: Vec::with_capacity(files.0.len()),
-            heap: BinaryHeap::with_capacity(files.0.len()),
-            heads: Vec::with_capacity(files.0.len()),
+        Ok(Merge {
+            records: MergedRecords::open(&files.0, by_key::<K, V>)?,
             combine,
-            files,
-        };
-        for (path, count) in &m.files.0 {
-            let file = std::fs::File::open(path).map_err(at(path))?;
-            m.readers
-                .push((BufReader::with_capacity(1 << 16, file), *count));
-            m.heads.push(None);
-        }
-        for run in 0..m.readers.len() {
-            m.advance(run)?;
-        }
-        Ok(m)
-    }
-
-    /// Reads run `run`'s next entry, if it has one.
-    fn advance(&mut self, run: usize) -> std::io::Result<()> {
-        let (reader, left) = &mut self.readers[run];
-        if *left == 0 {
-            return Ok(());
-        }
-        *left -= 1;
-        let (key, value): (K, V) = read_record(reader, &self.files.0[run].0)?;
-        self.heads[run] = Some(value);
-        self.heap.push(Reverse((key, run)));
-        Ok(())
+            _files: files,
+        })
     }
 
     fn next_entry(&mut self) -> std::io::Result<Option<(K, V)>> {
-        let Some(Reverse((key, run))) = self.heap.pop() else {
+        let Some((key, mut value)) = self.records.pop()? else {
             return Ok(None);
         };
-        let mut value = self.heads[run].take().expect("read with its key");
-        self.advance(run)?;
-        while self
-            .heap
-            .peek()
-            .is_some_and(|Reverse((next, _))| *next == key)
-        {
-            let Some(Reverse((_, later))) = self.heap.pop() else {
+        while self.records.peek().is_some_and(|(next, _)| *next == key) {
+            let Some((_, later)) = self.records.pop()? else {
                 break;
             };
-            (self.combine)(
-                &mut value,
-                self.heads[later].take().expect("read with its key"),
-            );
-            self.advance(later)?;
+            (self.combine)(&mut value, later);
         }
         Ok(Some((key, value)))
     }
