@@ -10,6 +10,11 @@
 //! That, not a process id (which the system reuses), is what makes a folder
 //! safe to remove; and a folder without the marker is not this tool's and
 //! is never touched.
+//!
+//! What waits in the folder until a county's outputs are written (its hold
+//! rows, what its outputs gather per person) is written as records
+//! (`write_record`) to files each already in order, and read back through
+//! one merge of those files (`MergedRecords`).
 
 use std::fs::File;
 use std::io::Write;
