@@ -88,7 +88,7 @@ impl Source {
     pub fn next_record(&mut self, path: &Path) -> Result<Option<Record<'_>>, IngestError> {
         match self {
             Source::Csv(s) => s.next_record(path),
-            Source::Xlsx(s) => Ok(s.next_record()),
+            Source::Xlsx(s) => s.next_record(),
             Source::Parquet(s) => s.next_record(),
         }
     }
