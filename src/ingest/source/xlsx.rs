@@ -3,15 +3,17 @@
 //! dates and datetimes), so that a workbook goes through the same field
 //! parsing and the same rejects as a CSV file.
 //!
-//! A sheet is read on a thread of its own, which hands its rows over a few
-//! thousand at a time. An `.xlsx` sheet is read cell by cell, twice: once
+//! A sheet is read on a thread of its own, which hands its rows over about
+//! a thousand at a time. An `.xlsx` sheet is read cell by cell, twice: once
 //! for the rectangle its filled cells cover (what calamine's whole-sheet
 //! range spans: a row has a field for each of its columns), and once for
-//! the rows. A sheet read whole held every cell in memory at once, about a
-//! gigabyte for a full sheet of a jail export (bench/README.md). Other
-//! workbooks (`.xls`, `.xlsb`, `.ods`), and an `.xlsx` sheet whose rows are
-//! stored out of order, are read whole by calamine, which has no cell
-//! reader for them, and their rows handed over the same way.
+//! the rows. The rectangle is kept, so that reading the sheet again (for
+//! rows rejected after staging) takes one pass. A sheet read whole held
+//! every cell in memory at once, about a gigabyte for a full sheet of a
+//! jail export (bench/README.md). Other workbooks (`.xls`, `.xlsb`,
+//! `.ods`), and an `.xlsx` sheet whose rows are stored out of order, are
+//! read whole by calamine, which has no cell reader for them, and their
+//! rows handed over the same way.
 
 use super::{Fields, Record};
 use crate::config::Input;
@@ -89,9 +91,10 @@ impl XlsxSource {
         let book = calamine::open_workbook_auto(from).map_err(|e| bad(path, e.to_string()))?;
         let (send, rows) = sync_channel(BATCHES_AHEAD);
         let (sheet, skip) = (input.sheet.clone(), input.skip_rows);
+        let key = SheetKey::of(from, &sheet);
         let reader = std::thread::Builder::new()
             .name("workbook reader".into())
-            .spawn(move || read_sheet(book, sheet, skip, &send))
+            .spawn(move || read_sheet(book, sheet, key, skip, &send))
             .map_err(|source| IngestError::Io {
                 path: path.to_path_buf(),
                 source,
@@ -191,6 +194,7 @@ fn bad(path: &Path, message: String) -> IngestError {
 fn read_sheet<RS: Read + Seek>(
     mut book: calamine::Sheets<RS>,
     sheet: Option<String>,
+    key: Option<SheetKey>,
     skip: usize,
     send: &SyncSender<Message>,
 ) {
@@ -213,21 +217,33 @@ fn read_sheet<RS: Read + Seek>(
         },
     };
     let result = match &mut book {
-        calamine::Sheets::Xlsx(xlsx) => match filled_rectangle(xlsx, &name) {
-            Ok(Some(rect)) if rect.in_order => stream_rows(xlsx, &name, &rect, skip, send),
-            Ok(Some(_)) => match xlsx.worksheet_range(&name) {
-                Ok(range) => {
-                    send_range(&range, skip, send);
+        calamine::Sheets::Xlsx(xlsx) => {
+            let rect = match key.as_ref().and_then(SheetKey::known) {
+                Some(rect) => Ok(rect),
+                None => {
+                    let rect = filled_rectangle(xlsx, &name);
+                    if let (Some(key), Ok(rect)) = (key, &rect) {
+                        key.remember(*rect);
+                    }
+                    rect
+                }
+            };
+            match rect {
+                Ok(Some(rect)) if rect.in_order => stream_rows(xlsx, &name, &rect, skip, send),
+                Ok(Some(_)) => match xlsx.worksheet_range(&name) {
+                    Ok(range) => {
+                        send_range(&range, skip, send);
+                        Ok(())
+                    }
+                    Err(e) => Err(e.to_string()),
+                },
+                Ok(None) => {
+                    let _ = send.send(Message::Header(None));
                     Ok(())
                 }
                 Err(e) => Err(e.to_string()),
-            },
-            Ok(None) => {
-                let _ = send.send(Message::Header(None));
-                Ok(())
             }
-            Err(e) => Err(e.to_string()),
-        },
+        }
         other => match other.worksheet_range(&name) {
             Ok(range) => {
                 send_range(&range, skip, send);
@@ -243,10 +259,46 @@ fn read_sheet<RS: Read + Seek>(
 
 /// The rows and columns a sheet's filled cells span, as calamine's range
 /// of the whole sheet does, and whether its rows come in order.
+#[derive(Clone, Copy, Debug, PartialEq)]
 struct Rectangle {
     rows: (u32, u32),
     columns: (u32, u32),
     in_order: bool,
+}
+
+/// A sheet of a file as it is on disk: the file's path, length and time
+/// of last change, and the sheet asked for.
+#[derive(Clone, PartialEq)]
+struct SheetKey(PathBuf, u64, Option<std::time::SystemTime>, Option<String>);
+
+/// The rectangles of the `.xlsx` sheets read so far. A file's rows
+/// rejected after staging are read again from the private copy staging
+/// read (`ingest::reread`), once per table read from it: the pass that
+/// finds the rectangle is made once per file, not each time.
+static RECTANGLES: std::sync::Mutex<Vec<(SheetKey, Option<Rectangle>)>> =
+    std::sync::Mutex::new(Vec::new());
+
+impl SheetKey {
+    fn of(file: &Path, sheet: &Option<String>) -> Option<SheetKey> {
+        let meta = std::fs::metadata(file).ok()?;
+        Some(SheetKey(
+            file.to_path_buf(),
+            meta.len(),
+            meta.modified().ok(),
+            sheet.clone(),
+        ))
+    }
+
+    fn known(&self) -> Option<Option<Rectangle>> {
+        let known = RECTANGLES.lock().ok()?;
+        known.iter().find(|(k, _)| k == self).map(|(_, r)| *r)
+    }
+
+    fn remember(self, rect: Option<Rectangle>) {
+        if let Ok(mut known) = RECTANGLES.lock() {
+            known.push((self, rect));
+        }
+    }
 }
 
 /// The [`Rectangle`] of an `.xlsx` sheet, read cell by cell; none for a
@@ -558,6 +610,14 @@ mod tests {
         book.save(&path).unwrap();
 
         let (header, rows) = streamed(&path, "Data", 2);
+        // The first pass's rectangle is kept for the next read of the sheet.
+        let key = SheetKey::of(&path, &Some("Data".to_string())).unwrap();
+        let rect = Rectangle {
+            rows: (1, 9),
+            columns: (0, 5),
+            in_order: true,
+        };
+        assert_eq!(key.known(), Some(Some(rect)));
         // Worked out by hand: the sheet's filled cells span A2:F10.
         assert_eq!(header, ["", "Id", "Booked", "Bail", "", ""]);
         let lines: Vec<u64> = rows.iter().map(|r| r.0).collect();
