@@ -9,8 +9,8 @@
 //! range spans: a row has a field for each of its columns), and once for
 //! the rows. The rectangle is kept, so that reading the sheet again (for
 //! rows rejected after staging) takes one pass. A sheet read whole held
-//! every cell in memory at once, about a gigabyte for a full sheet of a
-//! jail export (bench/README.md). Other workbooks (`.xls`, `.xlsb`,
+//! every cell in memory at once: over a gigabyte for one year of a large
+//! county's bookings (bench/README.md). Other workbooks (`.xls`, `.xlsb`,
 //! `.ods`), and an `.xlsx` sheet whose rows are stored out of order, are
 //! read whole by calamine, which has no cell reader for them, and their
 //! rows handed over the same way.
