@@ -1,7 +1,8 @@
 //! The raw values of rows rejected after staging, read again: from the
 //! source file at their byte offsets for CSV, which must not have changed
 //! since it was staged (`unchanged`); from the private copy staging read
-//! for a workbook or Parquet file, by reading it to the last of them.
+//! for a workbook or Parquet file, by reading a workbook to the last of
+//! them and a Parquet file's slices that hold them.
 
 use super::schema::raw_json;
 use super::unchanged::{self, While};
@@ -86,6 +87,12 @@ fn read(
     }
     let mut source = source::Source::open(path, from, input, Box::new(open(from)?))?;
     let header = source.header().to_vec();
+    if let source::Source::Parquet(parquet) = &source {
+        for (row, fields) in parquet.rows_text(rows)? {
+            out.insert(row, raw_json(&header, &fields));
+        }
+        return Ok(out);
+    }
     let last = *rows.iter().next_back().unwrap_or(&0);
     while let Some(record) = source.next_record(path)? {
         let row = record.row as i64;
