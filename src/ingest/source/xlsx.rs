@@ -230,13 +230,7 @@ fn read_sheet<RS: Read + Seek>(
             };
             match rect {
                 Ok(Some(rect)) if rect.in_order => stream_rows(xlsx, &name, &rect, skip, send),
-                Ok(Some(_)) => match xlsx.worksheet_range(&name) {
-                    Ok(range) => {
-                        send_range(&range, skip, send);
-                        Ok(())
-                    }
-                    Err(e) => Err(e.to_string()),
-                },
+                Ok(Some(_)) => send_whole(xlsx.worksheet_range(&name), skip, send),
                 Ok(None) => {
                     let _ = send.send(Message::Header(None));
                     Ok(())
@@ -244,13 +238,7 @@ fn read_sheet<RS: Read + Seek>(
                 Err(e) => Err(e.to_string()),
             }
         }
-        other => match other.worksheet_range(&name) {
-            Ok(range) => {
-                send_range(&range, skip, send);
-                Ok(())
-            }
-            Err(e) => Err(e.to_string()),
-        },
+        other => send_whole(other.worksheet_range(&name), skip, send),
     };
     if let Err(message) = result {
         let _ = send.send(Message::Failed(message));
@@ -459,6 +447,17 @@ impl Rows<'_> {
                 .send(Message::Rows(std::mem::take(&mut self.batch)))
                 .is_ok()
     }
+}
+
+/// Sends the rows of a sheet calamine read whole, or why it could not.
+fn send_whole<E: std::fmt::Display>(
+    range: Result<calamine::Range<Data>, E>,
+    skip: usize,
+    send: &SyncSender<Message>,
+) -> Result<(), String> {
+    let range = range.map_err(|e| e.to_string())?;
+    send_range(&range, skip, send);
+    Ok(())
 }
 
 /// Sends the header and data rows of a sheet read whole.
