@@ -53,7 +53,7 @@ lodged_at = "LODGED"
 }
 
 /// Every file under `dir`: path relative to it → bytes (empty when `dir`
-/// does not exist).
+/// does not exist; a file removed while `dir` is listed is left out).
 pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -71,7 +71,16 @@ pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
                     .unwrap()
                     .to_string_lossy()
                     .into_owned();
-                out.insert(rel, std::fs::read(&path).unwrap());
+                // A live work folder's files come and go while it is
+                // listed (the SIGTERM test polls one): a file gone by the
+                // time it is read is left out, any other error fails.
+                match std::fs::read(&path) {
+                    Ok(bytes) => {
+                        out.insert(rel, bytes);
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => panic!("{}: {e}", path.display()),
+                }
             }
         }
     }
