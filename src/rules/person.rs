@@ -148,12 +148,17 @@ pub fn pairs_of_one_birth_date(
     threshold: f64,
     out: &mut Vec<PossibleDuplicate>,
 ) {
+    use super::similarity::{could_reach, jaro_winkler, Letters};
+    let letters: Vec<Letters> = people
+        .iter()
+        .map(|((_, name), _)| Letters::of(name))
+        .collect();
     for (i, ((key_a, name_a), shown_a)) in people.iter().enumerate() {
-        for ((key_b, name_b), shown_b) in &people[i + 1..] {
-            if key_a == key_b {
+        for (j, ((key_b, name_b), shown_b)) in people.iter().enumerate().skip(i + 1) {
+            if key_a == key_b || !could_reach(&letters[i], &letters[j], threshold) {
                 continue;
             }
-            let score = super::similarity::jaro_winkler(name_a, name_b);
+            let score = jaro_winkler(name_a, name_b);
             if score >= threshold {
                 // Each pair once, its keys in sorted order.
                 let ((ka, na), (kb, nb)) = if key_a <= key_b {
