@@ -60,18 +60,28 @@ pub fn jaro_winkler(a: &str, b: &str) -> f64 {
 pub struct Letters {
     len: usize,
     counts: [u16; 64],
+    /// A slot held more than `u16::MAX` characters: its count is short.
+    saturated: bool,
 }
 
 impl Letters {
     pub fn of(s: &str) -> Letters {
         let mut counts = [0u16; 64];
         let mut len = 0;
+        let mut saturated = false;
         for c in s.chars() {
             let slot = &mut counts[(c as u32 % 64) as usize];
-            *slot = slot.saturating_add(1);
+            match slot.checked_add(1) {
+                Some(n) => *slot = n,
+                None => saturated = true,
+            }
             len += 1;
         }
-        Letters { len, counts }
+        Letters {
+            len,
+            counts,
+            saturated,
+        }
     }
 }
 
@@ -86,16 +96,13 @@ impl Letters {
 /// matching character pairs a character of one name with an equal one of
 /// the other, so the matches are at most `c`, the characters the two have
 /// in common counted with their repeats (counting characters that share a
-/// slot together only raises `c`; a saturated count lowers it, so a name
-/// with one is never ruled out). Then `jaro` is at most
+/// slot together only raises `c`; a saturated count would lower it, so a
+/// name with one is never ruled out). Then `jaro` is at most
 /// `(c / len_a + c / len_b + 1) / 3`, and the Winkler boost of at most
 /// four shared leading characters gives at most `0.4 + 0.6 * jaro`. A
 /// margin far above rounding keeps a pair at the bound.
 pub fn could_reach(a: &Letters, b: &Letters, threshold: f64) -> bool {
-    if a.len == 0 || b.len == 0 {
-        return true;
-    }
-    if a.counts.contains(&u16::MAX) || b.counts.contains(&u16::MAX) {
+    if a.len == 0 || b.len == 0 || a.saturated || b.saturated {
         return true;
     }
     let common: u32 = a
@@ -130,6 +137,14 @@ mod tests {
                 }
             }
         });
+    }
+
+    #[test]
+    fn a_name_too_long_to_count_is_never_ruled_out() {
+        let long = "A".repeat(usize::from(u16::MAX) + 1);
+        assert!(Letters::of(&long).saturated);
+        assert!(!Letters::of(&"A".repeat(usize::from(u16::MAX))).saturated);
+        assert!(could_reach(&Letters::of(&long), &Letters::of("ZZZZ"), 0.9));
     }
 
     #[test]
